@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto.h: the control socket's wire format, shared by svcinit and svcctl.
+ *
+ * Stream socket (AF_UNIX, SOCK_STREAM). The client sends ONE request line:
+ *
+ *     WORD [WORD...]\n
+ *
+ * words separated by single spaces, at most PROTO_REQ_MAX bytes including
+ * the newline, at most PROTO_ARGS_MAX words. Words are printable ASCII
+ * without spaces. The first word is the command, the rest its arguments
+ * (unit names and options, e.g. "status --json web", "logs -n 50 -f web",
+ * "wait --timeout 5 db web").
+ *
+ * The server answers with a header line "CODE\n", CODE being the svcctl exit
+ * code (PROTO_OK ... PROTO_ENOENT), followed by a body and then closes the
+ * connection. With CODE 0 the body is meant for stdout, otherwise it is an
+ * error message for stderr. `logs -f` streams its body until the client
+ * leaves. Blocking commands (start, stop, wait, ...) send nothing until done.
+ */
+#pragma once
+
+#define PROTO_REQ_MAX   4096
+#define PROTO_ARGS_MAX  256
+#define PROTO_SOCKET_DEFAULT "/run/svcinit/control"
+
+/* reply codes = svcctl exit codes (SPEC) */
+enum proto_code {
+	PROTO_OK = 0,          /* done */
+	PROTO_FAILED = 1,      /* the operation failed */
+	PROTO_USAGE = 2,       /* usage error / malformed request */
+	PROTO_ENOENT = 3,      /* no such unit (or not active, for is-active) */
+	PROTO_EPERM = 4,       /* permission denied */
+	PROTO_UNREACHABLE = 5, /* svcctl only: svcinit cannot be reached */
+};
