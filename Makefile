@@ -46,7 +46,7 @@ SVC_OBJS  := $(SVC_SRCS:%.c=$(B)/%.o)
 INIT_OBJS := $(INIT_SRCS:%.c=$(B)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
 
-UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_fsm
+UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_fsm $(B)/tests/test_isolation
 
 .PHONY: all test test-unit test-integration demo install uninstall clean
 
@@ -73,6 +73,11 @@ $(B)/tests/test_fsm: tests/unit/test_fsm.c $(B)/services/fsm.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
+# needs root: real cgroups and namespaces
+$(B)/tests/test_isolation: tests/unit/test_isolation.c $(B)/services/cgroup.o $(B)/services/rootfs.o $(B)/init/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
 test: all test-unit test-integration
 
 test-unit: $(UNIT_TESTS)
@@ -82,7 +87,7 @@ test-integration: all
 	$(PYTHON) -m pytest -v tests/integration
 
 demo: all
-	@tests/demo.sh
+	@scripts/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5

@@ -287,8 +287,9 @@ static void status_detail(struct client *c, struct svc *s)
 	fmt_bytes(mem, sizeof(mem), st.memory_bytes);
 	fmt_since(since, sizeof(since), s->since);
 	out_printf(c, "%s - %s\n", s->spec->name, s->spec->description);
-	out_printf(c, "      state: %s%s (since %s)\n", svc_state_name(s),
-		   s->fsm.ready ? ", ready" : "", since);
+	out_printf(c, "      state: %s%s%s (since %s)\n", svc_state_name(s),
+		   s->fsm.ready ? ", ready" : "", s->waiting ? ", waiting for dependencies" : "",
+		   since);
 	if (s->main_pid > 0)
 		out_printf(c, "        pid: %d\n", (int)s->main_pid);
 	out_printf(c, "       file: %s\n", s->spec->path ? s->spec->path : "");
@@ -345,7 +346,8 @@ static void status_json_one(struct client *c, struct svc *s)
 		out_printf(c, ",\"pid\":%d", (int)s->main_pid);
 	else
 		out_printf(c, ",\"pid\":null");
-	out_printf(c, ",\"ready\":%s,\"restarts\":%u", s->fsm.ready ? "true" : "false", s->restarts);
+	out_printf(c, ",\"ready\":%s,\"waiting\":%s,\"restarts\":%u", s->fsm.ready ? "true" : "false",
+		   s->waiting ? "true" : "false", s->restarts);
 	if (s->have_exit && !s->exit_signal)
 		out_printf(c, ",\"exit_code\":%d,\"exit_signal\":null", s->exit_code);
 	else if (s->have_exit)
@@ -453,6 +455,8 @@ static int op_check(struct client *c, struct svc *s)
 	switch (c->op) {
 	case OP_START:
 	case OP_RESTART:
+		if (s->waiting)
+			return 0;
 		if (st == SVC_RUNNING || st == SVC_EXITED)
 			return 1;
 		if (st == SVC_FAILED || st == SVC_RESTARTING || st == SVC_STOPPED)
@@ -467,6 +471,8 @@ static int op_check(struct client *c, struct svc *s)
 	case OP_RESUME:
 		return st != SVC_PAUSED ? 1 : 0;
 	case OP_WAIT:
+		if (s->waiting)
+			return 0;
 		if (s->fsm.ready && (st == SVC_RUNNING || st == SVC_EXITED))
 			return 1;
 		if (st == SVC_FAILED)
@@ -566,6 +572,11 @@ static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 		case OP_PAUSE: r = svc_pause(s); break;
 		case OP_RESUME: r = svc_resume(s); break;
 		default: break;
+		}
+		if (r == -ELOOP) {
+			out_printf(c, "%s: %s\n", s->spec->name, s->error);
+			client_finish(c, PROTO_FAILED);
+			return;
 		}
 		if (r < 0) {
 			out_printf(c, "%s: cannot %s a unit that is %s%s\n", s->spec->name,

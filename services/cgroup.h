@@ -23,20 +23,62 @@ struct cg_unit;  /* one unit's cgroup in every hierarchy in use */
  * create <base>/init.scope and move svcinit into it, enable the v2
  * controllers of <base> for its children. base NULL: the cgroup svcinit is in.
  * Never fails hard: with no usable cgroup at all, *ret_ctx is still set and
- * every cg_unit_* call degrades (warnings, no limits). */
+ * every cg_unit_* call degrades (warnings, no limits).
+ *
+ * - Hierarchies come from /proc/self/mountinfo (its root field maps a path of
+ *   /proc/self/cgroup to a directory, also when only a subtree is mounted);
+ *   a mount shadowed by a later one is skipped.
+ * - base given: the same path in every hierarchy, created if missing (mkdir
+ *   -p; cg_free removes what was created). base NULL: in v2 svcinit's own
+ *   cgroup (its parent if that is an "init.scope", i.e. svcinit restarted in
+ *   place), in v1 svcinit's own cgroup of each hierarchy.
+ * - init.scope is created and svcinit moved in also when <base> is "/": the
+ *   root of a cgroup namespace (a container) is an ordinary cgroup bound by
+ *   the no-internal-process rule; at the real root it is harmless.
+ * - Controllers that <base>/cgroup.controllers offers among memory pids cpu
+ *   io cpuset are enabled one by one in <base>/cgroup.subtree_control; one
+ *   that fails is only missing for the units (cg_unit_apply warns).
+ * - v1: a unit gets a cgroup in each v1 hierarchy holding one of those
+ *   controllers that v2 does not provide (cpuacct and freezer count as
+ *   provided by v2's cpu.stat and cgroup.freeze), never in name=systemd or
+ *   devices. svcinit itself is not moved in v1 (no internal-process rule).
+ *   New v1 cpuset cgroups get cpuset.cpus/mems copied from their parent.
+ * Returns 0, -EINVAL (base not absolute, or with "." ".." components;
+ * *ret_ctx NULL) or -ENOMEM. Degradations are logged here. */
 int cg_init(const char *base, struct cg_ctx **ret_ctx);
 
-/* Remove init.scope (moving svcinit back to <base>) and free. NULL is fine. */
+/* Undo cg_init: disable the v2 controllers it enabled in <base>, move svcinit
+ * back to the v2 cgroup it started in, remove init.scope and the base
+ * directories cg_init created (in every hierarchy), free. Unit cgroups must
+ * have been freed first. NULL is fine. */
 void cg_free(struct cg_ctx *ctx);
 
 bool cg_have_v2(const struct cg_ctx *ctx);
 
-/* Create <base>/NAME.service in every hierarchy in use (an existing empty
- * one is reused; a populated leftover is killed first). */
+/* Create <base>/NAME.service in every hierarchy in use. An existing one (a
+ * leftover) is killed if populated, removed and created afresh (it falls
+ * back to reusing it if it cannot be removed); -EBUSY if its processes do
+ * not die within 200 ms. */
 int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg);
 
 /* Apply the limits of spec. Each limit that cannot be applied adds one
- * malloc'ed "Key=: reason" string to warnings (at most CG_WARN_MAX). */
+ * malloc'ed "Key=: reason" string to warnings (at most CG_WARN_MAX): "no
+ * memory controller" or strerror. Limits not set in spec are reset to the
+ * kernel default (silently), so the same cgroup can serve a changed spec.
+ * v2 file / v1 fallback:
+ *   MemoryMax=   memory.max            memory.limit_in_bytes
+ *   MemoryHigh=  memory.high           memory.soft_limit_in_bytes (v1 has
+ *                                      no throttle; the soft limit is the
+ *                                      closest: reclaim under contention)
+ *   CPUWeight=   cpu.weight            cpu.shares = weight * 1024 / 100
+ *   CPUQuota=    cpu.max "Q 100000"    cpu.cfs_period_us 100000, cfs_quota_us Q
+ *                (Q = percent * 1000: percent of one CPU per 100 ms)
+ *   TasksMax=    pids.max              pids.max
+ *   IOWeight=    io.weight "default N" blkio.weight (N * 5, 10..1000)
+ *                (io.bfq.weight / blkio.bfq.weight under BFQ, scaled as
+ *                systemd does)
+ *   AllowedCPUs= cpuset.cpus           cpuset.cpus
+ * Returns 0, -EINVAL or -ENOMEM (a warning could not be allocated). */
 int cg_unit_apply(struct cg_ctx *ctx, struct cg_unit *cg, const struct unit_spec *spec,
 		  char **warnings, size_t *n_warnings);
 
@@ -56,24 +98,38 @@ const char *cg_unit_path(const struct cg_unit *cg);   /* "<base>/NAME.service" *
  * -errno. cg_unit_frozen tells the kernel's view: 1 frozen, 0 not, -errno. */
 int cg_unit_freeze(struct cg_unit *cg, bool freeze);
 int cg_unit_frozen(struct cg_unit *cg);
-/* An fd to watch for state changes (v2 cgroup.events: POLLPRI/inotify
- * IN_MODIFY), -1 when there is none (v1: poll freezer.state). */
+/* An fd to watch for changes of v2 cgroup.events (frozen, populated): an
+ * inotify fd (non-blocking, close-on-exec) watching IN_MODIFY on it. Use it
+ * with libev as ev_io EV_READ; on each event drain it with read() until
+ * EAGAIN, then ask cg_unit_frozen() / cg_unit_empty(). It belongs to cg
+ * (the same fd on every call, closed by cg_unit_free: stop the watcher
+ * first). < 0 when there is none (no v2: poll freezer.state on a timer). */
 int cg_unit_events_fd(struct cg_unit *cg);
 
-/* Signal every process in the cgroup. SIGKILL uses cgroup.kill on v2 when
- * there is one. Returns the number of processes signalled or -errno. */
+/* Signal every process in the cgroup (and in sub-cgroups a service made).
+ * SIGKILL freezes the cgroup first (nothing forks while frozen), kills each
+ * process, then thaws so that they die; it does NOT use cgroup.kill: since
+ * the kernel's kill_seq change (6.14, backported to stable kernels) a cgroup
+ * once killed through cgroup.kill SIGKILLs every child cloned into it later
+ * with CLONE_INTO_CGROUP, and the unit's cgroup is reused by its next start.
+ * Returns the number of processes signalled (0 when the unit has no cgroup
+ * hierarchy at all) or -errno. */
 int cg_unit_kill(struct cg_unit *cg, int sig);
 
-/* true when no process is left in the cgroup */
+/* true when no process is left in the cgroup (v2 "populated 0"; else an
+ * empty cgroup.procs) */
 bool cg_unit_empty(struct cg_unit *cg);
 
 struct cg_stats {
-	uint64_t memory_bytes;   /* UINT64_MAX when unknown */
-	uint64_t tasks;          /* UINT64_MAX when unknown */
-	uint64_t cpu_usec;       /* UINT64_MAX when unknown */
+	uint64_t memory_bytes;   /* memory.current (v1 memory.usage_in_bytes); UINT64_MAX when unknown */
+	uint64_t tasks;          /* pids.current (v2, v1; zombies count until reaped), else the
+				  * number of processes in cgroup.procs; UINT64_MAX when unknown */
+	uint64_t cpu_usec;       /* cpu.stat usage_usec (v1 cpuacct.usage / 1000); UINT64_MAX when unknown */
 };
 void cg_unit_stats(struct cg_unit *cg, struct cg_stats *ret_stats);
 
-/* Remove the cgroup from every hierarchy (must be empty: kills leftovers
- * first) and free. NULL is fine. */
+/* Remove the cgroup from every hierarchy (kills leftovers first, through
+ * cgroup.kill when there is one: the cgroup goes away), sub-cgroups first,
+ * waiting up to 200 ms in all for dying processes to leave; a cgroup that
+ * stays busy is logged and left. Frees. NULL is fine. */
 void cg_unit_free(struct cg_unit *cg);

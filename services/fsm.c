@@ -97,6 +97,7 @@ static void set_state(struct fsm *f, enum svc_state s)
 static void begin_start(struct fsm *f, struct fsm_actions *a)
 {
 	f->result = FSM_RESULT_NONE;
+	f->keep_result = false;
 	f->ready = false;
 	f->ready_since = 0;
 	set_state(f, SVC_STARTING);
@@ -219,8 +220,12 @@ bool fsm_step(struct fsm *f, const struct unit_spec *spec, const struct fsm_inpu
 		break;
 
 	case FSM_STOP:
+	case FSM_DEP_FAILED:
 		f->want_up = false;
 		f->stop_to_fail = false;
+		f->keep_result = in->event == FSM_DEP_FAILED;
+		if (f->keep_result)
+			f->result = FSM_RESULT_DEPENDENCY;
 		switch (f->state) {
 		case SVC_STARTING:
 		case SVC_RUNNING:
@@ -280,7 +285,8 @@ bool fsm_step(struct fsm *f, const struct unit_spec *spec, const struct fsm_inpu
 				f->result = result_of(in->status);
 				begin_start(f, a);   /* restart */
 			} else {
-				f->result = result_of(in->status);
+				if (!f->keep_result)
+					f->result = result_of(in->status);
 				set_state(f, SVC_STOPPED);
 			}
 			break;

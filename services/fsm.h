@@ -36,6 +36,7 @@ enum fsm_event {
 	FSM_TIMEOUT,      /* the timer armed by the last actions fired */
 	FSM_PAUSE,
 	FSM_RESUME,
+	FSM_DEP_FAILED,   /* a Requires= unit stopped or failed: go down, say why */
 };
 
 /* Why the unit went down, kept for status and for the end state. */
@@ -69,6 +70,7 @@ struct fsm {
 	bool want_up;
 	bool ready;
 	bool stop_to_fail;        /* STOPPING because the start timed out: fail after */
+	bool keep_result;         /* STOPPING for a dependency: keep that as result */
 	enum fsm_result result;   /* of the last run */
 	unsigned restart_step;    /* backoff position, 0 = RestartSec */
 	uint64_t ready_since;     /* usec, for resetting the backoff */

@@ -15,29 +15,64 @@
 
 struct rootfs_plan;
 
-/* CLONE_NEW* flags for a UNIT_NS_* mask */
+/* CLONE_NEW* flags for a UNIT_NS_* mask. UNIT_NS_CGROUP gives none:
+ * rootfs_enter() unshares the cgroup namespace once the child has joined its
+ * v1 cgroups, so that the namespace is rooted at the unit's cgroups in every
+ * hierarchy. UNIT_NS_USER gives none: rootfs_plan_new() rejects it. */
 int rootfs_clone_flags(unsigned unit_ns);
 
 /* Build the plan for spec. rundir is a directory private to the unit that
- * the parent owns (e.g. /run/svcinit/units/NAME; created here if missing),
- * used as the staging point of the new root in the child's mount namespace.
- * keep_paths are host paths (sockets, directories) bound at the same place
- * inside the new root so that they stay reachable (the control socket's
- * directory, the notify socket). Returns 0 or -errno; *ret_error names what
- * was wrong ("RootDirectory=/x: No such file or directory") in a static or
- * plan-owned string. */
+ * the parent owns (e.g. /run/svcinit/units/NAME; created here if missing,
+ * mode 0700), used as the staging point of the new root in the child's mount
+ * namespace. keep_paths are host paths (sockets, directories) bound at the
+ * same place inside the new root so that they stay reachable (the control
+ * socket's directory, the notify socket); not recursively, read-write; a
+ * missing one is skipped. Returns 0 or -errno; *ret_error names what was
+ * wrong ("RootDirectory=/x: No such file or directory") in a static string,
+ * valid until the next call. Checked here:
+ * - Namespaces=user: -EOPNOTSUPP (no uid mapping is set up);
+ * - Hostname= (default the unit name) 1..64 characters;
+ * - RootDirectory=, BindPaths=, OverlayUpper= without mnt: -EINVAL;
+ * - RootDirectory= must exist and be a directory (resolved with realpath);
+ * - every BindPaths=/BindReadOnlyPaths= SRC must exist ("-SRC": skipped when
+ *   missing), DST absolute without "." or ".." components, not "/";
+ * - OverlayUpper=DIR: DIR/upper and DIR/work are created (0755) here; it is
+ *   ignored with Overlay=no;
+ * - overlayfs cannot take ',' ':' '\' in its layer paths: -EINVAL. */
 int rootfs_plan_new(const struct unit_spec *spec, const char *rundir,
 		    const char *const *keep_paths, struct rootfs_plan **ret_plan,
 		    const char **ret_error);
 void rootfs_plan_free(struct rootfs_plan *plan);
 
 /* Child side. Runs in the new namespaces, before the service is forked:
- * hostname (uts), loopback up (net), then with mnt: a private mount tree, the
- * overlay (or bind) root, /proc, /sys ro, minimal /dev, /dev/pts, /dev/shm,
- * /tmp, binds, pivot_root. Returns 0 or -errno with *ret_step naming the
- * failed step ("mount overlay", "pivot_root", ...). */
+ * cgroup namespace (unshared here, after cg_child_join_v1), hostname (uts),
+ * loopback up (net), then with mnt: everything made MS_PRIVATE (nothing
+ * propagates to the host; it all goes with the namespace), a tmpfs on the
+ * staging dir, the overlay (lowerdir=RootDirectory, upper/work on that tmpfs
+ * or OverlayUpper's) or with Overlay=no a recursive bind of RootDirectory,
+ * then inside it: /proc (fresh, also without a pid namespace), /sys (sysfs
+ * read-only; a read-only rbind of the host's /sys if sysfs is refused),
+ * /dev (tmpfs 0755 nosuid: null zero full random urandom tty bound from the
+ * host, mknod'ed if the host lacks one; devpts newinstance at /dev/pts with
+ * /dev/ptmx -> pts/ptmx; tmpfs /dev/shm; fd stdin stdout stderr symlinks),
+ * /tmp (tmpfs 1777), the binds (recursive; read-only ones made read-only
+ * recursively with mount_setattr, else by remount of the top), keep_paths,
+ * then pivot_root(".", ".") + detach of the old root (MS_MOVE + chroot where
+ * pivot_root is refused, as on an initramfs) and chdir("/").
+ * Every target is resolved inside the new root (openat2 RESOLVE_IN_ROOT; a
+ * symlink such as /var/run -> /run cannot lead a mount onto the host) and
+ * mounted on through /proc/self/fd/N, so the host's /proc must be mounted
+ * (kernels before 5.6: plain openat). Missing targets are created (on the
+ * overlay that touches only the upper layer).
+ * Only system calls on the plan's preallocated strings: async-signal-safe.
+ * Returns 0 or -errno with *ret_step naming the failed step ("mount
+ * overlay", "bind /src", "remount /dst read-only", "pivot_root", ...).
+ * Note: the overlay's lower layer is RootDirectory's own file system; mounts
+ * below it on the host (a separate /home, a container's bind-mounted
+ * /etc/resolv.conf) are not part of it: bind them with BindPaths=. */
 int rootfs_enter(const struct rootfs_plan *plan, const char **ret_step);
 
 /* Parent side, after the unit stopped: remove what the plan left on the host
- * (the staging directory; never OverlayUpper's contents). */
+ * (the staging directory, an empty mount point there: the tmpfs lived in the
+ * child's namespace only; never OverlayUpper's contents). NULL is fine. */
 void rootfs_cleanup(const struct rootfs_plan *plan);

@@ -37,9 +37,13 @@ static struct {
 	struct svc_hooks hooks;
 	struct svc **v;
 	size_t n;
+	bool stopping_all;        /* shutdown: stop in reverse dependency order */
+	bool in_deps;             /* deps_update() is running */
+	bool deps_again;          /* ... and must look once more */
 } M;
 
 static void svc_event(struct svc *s, enum fsm_event ev, int status);
+static void deps_update(void);
 
 static uint64_t now_usec(void)
 {
@@ -742,6 +746,8 @@ static void svc_event(struct svc *s, enum fsm_event ev, int status)
 			log_debug("%s: %s", s->spec->name, svc_state_name(s));
 		}
 		svc_apply(s, &a, &ev);
+		if (changed)
+			deps_update();
 		if (changed && M.hooks.changed)
 			M.hooks.changed(s);
 		if (a.action != UNIT_ACTION_NONE && M.hooks.action)
@@ -753,20 +759,242 @@ static void svc_event(struct svc *s, enum fsm_event ev, int status)
 
 /* ---- the public verbs ------------------------------------------------------ */
 
+/* ---- dependencies -------------------------------------------------------------- */
+
+/* After=X and Requires=X wait for X to be ready; an After= unit that failed
+ * or is not wanted no longer holds anyone back, a Requires= one fails them. */
+enum dep_verdict { DEP_WAIT, DEP_GO, DEP_FAIL };
+
+static bool svc_ready(const struct svc *d)
+{
+	return d->fsm.ready && (d->fsm.state == SVC_RUNNING || d->fsm.state == SVC_EXITED);
+}
+
+static bool svc_down_for_good(const struct svc *d)
+{
+	return !d->waiting && (d->fsm.state == SVC_FAILED ||
+			       (d->fsm.state == SVC_STOPPED && !d->fsm.want_up));
+}
+
+static enum dep_verdict deps_verdict(struct svc *s, char *why, size_t len)
+{
+	for (char **r = s->spec->requires; *r; r++) {
+		struct svc *d = svc_find(*r);
+
+		if (!d) {
+			snprintf(why, len, "Requires=%s: no such unit", *r);
+			return DEP_FAIL;
+		}
+		if (svc_down_for_good(d) || d->in_cycle) {
+			snprintf(why, len, "Requires=%s: %s", *r, svc_state_name(d));
+			return DEP_FAIL;
+		}
+		if (!svc_ready(d))
+			return DEP_WAIT;
+	}
+	for (char **r = s->spec->after; *r; r++) {
+		struct svc *d = svc_find(*r);
+
+		if (d && !d->in_cycle && !svc_ready(d) && !svc_down_for_good(d))
+			return DEP_WAIT;
+	}
+	return DEP_GO;
+}
+
+static bool lists(char **v, const char *name)
+{
+	for (; *v; v++)
+		if (strcmp(*v, name) == 0)
+			return true;
+	return false;
+}
+
+/* During shutdown a unit stops only once nothing that comes after it (or
+ * needs it) still runs. */
+static bool others_need(const struct svc *s)
+{
+	for (size_t i = 0; i < M.n; i++) {
+		const struct svc *o = M.v[i];
+
+		if (o == s || (o->pid == 0 && o->fsm.state != SVC_STARTING))
+			continue;
+		if (lists(o->spec->after, s->spec->name) || lists(o->spec->requires, s->spec->name))
+			return true;
+	}
+	return false;
+}
+
+/* Move every unit whose dependencies changed: start the waiting ones that
+ * may go, stop the ones whose Requires= went down. */
+static void deps_update(void)
+{
+	char why[SVC_ERROR_MAX];
+
+	if (M.in_deps) {
+		M.deps_again = true;
+		return;
+	}
+	M.in_deps = true;
+	do {
+		M.deps_again = false;
+		for (size_t i = 0; i < M.n; i++) {
+			struct svc *s = M.v[i];
+
+			if (M.stopping_all) {
+				s->waiting = false;
+				if (s->fsm.want_up && !others_need(s))
+					svc_event(s, FSM_STOP, 0);
+				continue;
+			}
+			if (s->waiting) {
+				enum dep_verdict v = deps_verdict(s, why, sizeof(why));
+
+				if (v == DEP_WAIT)
+					continue;
+				s->waiting = false;
+				if (v == DEP_GO) {
+					svc_event(s, FSM_START, 0);
+				} else {
+					snprintf(s->error, sizeof(s->error), "%s", why);
+					log_warn("%s: not started: %s", s->spec->name, why);
+					svc_event(s, FSM_DEP_FAILED, 0);
+				}
+				continue;
+			}
+			if (s->fsm.want_up && (s->fsm.state == SVC_STARTING || s->fsm.state == SVC_RUNNING ||
+					       s->fsm.state == SVC_PAUSED || s->fsm.state == SVC_RESTARTING) &&
+			    deps_verdict(s, why, sizeof(why)) == DEP_FAIL) {
+				snprintf(s->error, sizeof(s->error), "%s", why);
+				log_warn("%s: stopping: %s", s->spec->name, why);
+				svc_event(s, FSM_DEP_FAILED, 0);
+			}
+		}
+	} while (M.deps_again);
+	M.in_deps = false;
+}
+
+static ssize_t svc_index(const char *name)
+{
+	for (size_t i = 0; i < M.n; i++)
+		if (strcmp(M.v[i]->spec->name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Can `from` reach unit `target` along After=/Requires= edges? */
+static bool deps_reach(size_t from, size_t target, unsigned char *seen, size_t *stack)
+{
+	size_t top = 0;
+
+	memset(seen, 0, M.n);
+	stack[top++] = from;
+	seen[from] = 1;
+	while (top > 0) {
+		struct svc *s = M.v[stack[--top]];
+		char **l2[2] = { s->spec->after, s->spec->requires };
+
+		for (int l = 0; l < 2; l++) {
+			for (char **r = l2[l]; *r; r++) {
+				ssize_t j = svc_index(*r);
+
+				if (j < 0)
+					continue;
+				if ((size_t)j == target)
+					return true;
+				if (!seen[j]) {
+					seen[j] = 1;
+					stack[top++] = (size_t)j;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+/* Mark every unit that lies on a cycle of After=/Requires=: such units are
+ * reported with the others on their cycle and never started. */
+static void deps_check_cycles(void)
+{
+	unsigned char *seen = malloc(M.n ? M.n : 1);
+	size_t *stack = malloc((M.n ? M.n : 1) * sizeof(*stack));
+
+	if (!seen || !stack)
+		goto out;
+	for (size_t i = 0; i < M.n; i++)
+		M.v[i]->in_cycle = deps_reach(i, i, seen, stack);
+	for (size_t i = 0; i < M.n; i++) {
+		struct svc *s = M.v[i];
+		char names[SVC_ERROR_MAX] = "";
+		size_t off = 0;
+		unsigned char *mine;
+
+		if (!s->in_cycle)
+			continue;
+		/* the units of this cycle: those it reaches that reach it back */
+		mine = calloc(M.n, 1);
+		if (!mine)
+			continue;
+		(void)deps_reach(i, M.n, seen, stack);   /* seen = reachable from i */
+		memcpy(mine, seen, M.n);
+		for (size_t j = 0; j < M.n && off < sizeof(names) - 1; j++) {
+			if (!mine[j] || !M.v[j]->in_cycle || !deps_reach(j, i, seen, stack))
+				continue;
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						off ? " " : "", M.v[j]->spec->name);
+		}
+		free(mine);
+		snprintf(s->error, sizeof(s->error), "dependency cycle: %s", names);
+		log_err("%s: not started: %s", s->spec->name, s->error);
+	}
+out:
+	free(seen);
+	free(stack);
+}
+
 int svc_start(struct svc *s)
 {
-	svc_event(s, FSM_START, 0);
+	char **pull[2] = { s->spec->wants, s->spec->requires };
+
+	if (s->in_cycle) {
+		s->fsm.result = FSM_RESULT_DEPENDENCY;
+		return -ELOOP;
+	}
+	/* Wants= and Requires= bring their units up too */
+	for (int l = 0; l < 2; l++) {
+		for (char **r = pull[l]; *r; r++) {
+			struct svc *d = svc_find(*r);
+
+			if (!d) {
+				if (l == 0)
+					log_debug("%s: Wants=%s: no such unit", s->spec->name, *r);
+				continue;
+			}
+			if (d != s && !d->fsm.want_up && !d->waiting &&
+			    d->fsm.state != SVC_EXITED && d->fsm.state != SVC_FAILED)
+				(void)svc_start(d);
+		}
+	}
+	if (fsm_state_active(s->fsm.state) || s->fsm.state == SVC_STARTING)
+		return 0;
+	s->error[0] = '\0';
+	s->waiting = true;
+	deps_update();
 	return 0;
 }
 
 int svc_stop(struct svc *s)
 {
+	s->waiting = false;
 	svc_event(s, FSM_STOP, 0);
 	return 0;
 }
 
 int svc_restart(struct svc *s)
 {
+	if (s->in_cycle)
+		return -ELOOP;
+	if (s->pid == 0 && s->fsm.state != SVC_RESTARTING)
+		return svc_start(s);
 	svc_event(s, FSM_RESTART, 0);
 	return 0;
 }
@@ -793,14 +1021,16 @@ int svc_resume(struct svc *s)
 
 void svc_start_all(void)
 {
+	deps_check_cycles();
 	for (size_t i = 0; i < M.n; i++)
-		svc_event(M.v[i], FSM_START, 0);
+		if (!M.v[i]->in_cycle)
+			(void)svc_start(M.v[i]);
 }
 
 void svc_stop_all(void)
 {
-	for (size_t i = M.n; i-- > 0;)
-		svc_event(M.v[i], FSM_STOP, 0);
+	M.stopping_all = true;
+	deps_update();
 }
 
 bool svc_all_down(void)
@@ -816,6 +1046,8 @@ bool svc_all_settled(void)
 	for (size_t i = 0; i < M.n; i++) {
 		enum svc_state st = M.v[i]->fsm.state;
 
+		if (M.v[i]->waiting)
+			return false;
 		if (M.v[i]->fsm.want_up && st != SVC_RUNNING && st != SVC_EXITED &&
 		    st != SVC_FAILED && st != SVC_PAUSED)
 			return false;
@@ -1012,7 +1244,7 @@ int svc_reload(struct unit_diag *diag)
 				continue;
 			}
 			log_info("%s: new unit", spec->name);
-			svc_event(s, FSM_START, 0);
+			s->reload_start = true;
 			continue;
 		}
 		s->removed = false;
@@ -1026,7 +1258,16 @@ int svc_reload(struct unit_diag *diag)
 		if (s->pid > 0 || s->fsm.state == SVC_RESTARTING)
 			svc_event(s, FSM_RESTART, 0);
 		else
-			svc_event(s, FSM_START, 0);
+			s->reload_start = true;
+	}
+	deps_check_cycles();
+	for (size_t i = 0; i < M.n; i++) {
+		struct svc *s = M.v[i];
+
+		/* new units, and changed ones that were down */
+		if (s->reload_start && !s->in_cycle)
+			(void)svc_start(s);
+		s->reload_start = false;
 	}
 	set.n = 0;
 	unit_set_free(&set);

@@ -49,6 +49,9 @@ struct svc {
 	int exit_signal;              /* of the last exit, 0: none */
 	int64_t since;                /* unix time of the last state change */
 	bool removed;                 /* reload: gone from the directory; freed once down */
+	bool waiting;                 /* wanted up, waiting for After=/Requires= units */
+	bool in_cycle;                /* part of a dependency cycle: never started */
+	bool reload_start;            /* reload: new or changed, to be started */
 
 	ev_timer timer;
 	struct svc_output out[2];     /* stdout, stderr */
