@@ -29,6 +29,7 @@
 #define CTL_READ_TIMEOUT  10.0         /* to send the request line */
 #define CTL_WRITE_TIMEOUT 30.0         /* to take the reply */
 #define CTL_ACCEPT_BURST  64
+#define CTL_FREEZE_TIMEOUT 10.0        /* for the kernel to freeze or thaw */
 
 enum ctl_op { OP_NONE, OP_START, OP_STOP, OP_RESTART, OP_PAUSE, OP_RESUME, OP_WAIT };
 
@@ -205,12 +206,26 @@ static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	client_free(c);
 }
 
+static int op_check(struct client *c, struct svc *s);
+
 static void client_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct client *c = w->data;
 
-	if (c->phase == C_PENDING) {   /* wait --timeout ran out */
-		out_printf(c, "timed out\n");
+	if (c->phase == C_PENDING) {   /* wait --timeout, or the freezer, ran out */
+		for (size_t i = 0; i < c->n_names; i++) {
+			struct svc *s = svc_find(c->names[i]);
+
+			if (!s || op_check(c, s) != 0)
+				continue;
+			if (c->op == OP_PAUSE || c->op == OP_RESUME)
+				out_printf(c, "%s: the kernel did not finish %s within %.0fs "
+					   "(a process in uninterruptible sleep?)\n", s->spec->name,
+					   c->op == OP_PAUSE ? "freezing" : "thawing", CTL_FREEZE_TIMEOUT);
+			else
+				out_printf(c, "%s: not ready (%s) after the timeout\n", s->spec->name,
+					   svc_state_name(s));
+		}
 		client_finish(c, PROTO_FAILED);
 		return;
 	}
@@ -467,9 +482,9 @@ static int op_check(struct client *c, struct svc *s)
 	case OP_PAUSE:
 		if (st != SVC_PAUSED)
 			return -1;
-		return s->cg && cg_unit_frozen(s->cg) == 1 ? 1 : 0;
+		return svc_frozen(s) ? 1 : svc_freeze_pending(s) ? 0 : -1;
 	case OP_RESUME:
-		return st != SVC_PAUSED ? 1 : 0;
+		return st != SVC_PAUSED && !svc_freeze_pending(s) ? 1 : 0;
 	case OP_WAIT:
 		if (s->waiting)
 			return 0;
@@ -589,6 +604,8 @@ static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 	c->op = op;
 	c->phase = C_PENDING;
 	ev_timer_stop(C.loop, &c->timer);
+	if (timeout == 0 && (op == OP_PAUSE || op == OP_RESUME))
+		timeout = CTL_FREEZE_TIMEOUT;
 	if (timeout > 0) {
 		ev_timer_set(&c->timer, timeout, 0.);
 		ev_timer_start(C.loop, &c->timer);
@@ -892,6 +909,11 @@ int ctl_init(struct ev_loop *loop, const char *path)
 
 void ctl_free(void)
 {
+	/* replies already made (poweroff's own) get one last chance to leave */
+	for (struct client *c = C.clients; c; c = c->next)
+		if (c->phase == C_WRITE && c->out_off < c->out_len)
+			(void)send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				   MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (C.clients)
 		client_free(C.clients);
 	if (C.fd >= 0) {

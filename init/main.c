@@ -445,7 +445,8 @@ int main(int argc, char **argv)
 	svc_start_all();
 	on_changed(NULL);
 
-	ev_run(I.loop, 0);
+	if (I.phase != PHASE_DONE)   /* the end may come before the loop (COMMAND not found) */
+		ev_run(I.loop, 0);
 
 	log_info("all stopped");
 	ctl_free();

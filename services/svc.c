@@ -441,10 +441,13 @@ static int resolve_ident(const struct unit_spec *spec, struct ident *id, char *e
 
 /* ---- cgroup ---------------------------------------------------------------- */
 
+static void freeze_unwatch(struct svc *s);
+
 static void cgroup_release(struct svc *s)
 {
 	if (!s->cg)
 		return;
+	freeze_unwatch(s);   /* the events fd belongs to the cgroup */
 	cg_unit_free(s->cg);
 	s->cg = NULL;
 }
@@ -602,7 +605,7 @@ static int svc_spawn(struct svc *s)
 		const char *perr = NULL;
 
 		plan.clone_flags = rootfs_clone_flags(spec->namespaces);
-		snprintf(rundir, sizeof(rundir), "%s/units/%s", M.cfg.run_dir, spec->name);
+		snprintf(rundir, sizeof(rundir), "%s/.stage/%s", M.cfg.run_dir, spec->name);
 		root_release(s);
 		r = rootfs_plan_new(spec, rundir, M.cfg.keep_paths, &s->root, &perr);
 		if (r < 0) {
@@ -651,6 +654,75 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/* ---- freezer ------------------------------------------------------------------ */
+
+static void freeze_unwatch(struct svc *s)
+{
+	ev_io_stop(M.loop, &s->freeze_io);
+	ev_timer_stop(M.loop, &s->freeze_poll);
+	s->freeze_want = -1;
+}
+
+/* Has the kernel done it? Then stop watching and tell the waiting clients. */
+static void freeze_check(struct svc *s)
+{
+	int r;
+
+	if (s->freeze_want < 0 || !s->cg)
+		return;
+	r = cg_unit_frozen(s->cg);
+	if (r == s->freeze_want || r < 0) {
+		freeze_unwatch(s);
+		if (M.hooks.changed)
+			M.hooks.changed(s);
+	}
+}
+
+static void freeze_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct svc *s = w->data;
+	char buf[1024];
+
+	while (read(w->fd, buf, sizeof(buf)) > 0)
+		;   /* drain the inotify events; the state is read from the file */
+	freeze_check(s);
+}
+
+static void freeze_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	freeze_check(w->data);
+}
+
+static void svc_freeze(struct svc *s, bool freeze)
+{
+	int r, fd;
+
+	if (!s->cg)
+		return;
+	freeze_unwatch(s);
+	r = cg_unit_freeze(s->cg, freeze);
+	if (r < 0) {
+		warn_add(s, "unable to %s: %s", freeze ? "freeze" : "thaw", strerror(-r));
+		return;
+	}
+	s->freeze_want = freeze;
+	fd = cg_unit_events_fd(s->cg);
+	if (fd >= 0) {
+		ev_io_set(&s->freeze_io, fd, EV_READ);
+		ev_io_start(M.loop, &s->freeze_io);
+	} else {
+		/* v1: freezer.state has no change events; look every 10 ms */
+		ev_timer_set(&s->freeze_poll, 0.01, 0.01);
+		ev_timer_start(M.loop, &s->freeze_poll);
+	}
+	freeze_check(s);   /* it may be done already */
+}
+
+bool svc_frozen(struct svc *s)
+{
+	return s->cg && s->freeze_want < 0 && cg_unit_frozen(s->cg) == 1;
+}
+
 /* ---- carrying out actions ----------------------------------------------- */
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -691,10 +763,10 @@ static void svc_apply(struct svc *s, const struct fsm_actions *a, enum fsm_event
 {
 	*ret_next = (enum fsm_event)-1;
 
-	if (a->thaw && s->cg)
-		(void)cg_unit_freeze(s->cg, false);
-	if (a->freeze && s->cg)
-		(void)cg_unit_freeze(s->cg, true);
+	if (a->thaw)
+		svc_freeze(s, false);
+	if (a->freeze)
+		svc_freeze(s, true);
 	if (a->kill)
 		svc_signal(s, s->spec->kill_signal);
 	if (a->kill_all)
@@ -1109,6 +1181,11 @@ static struct svc *svc_new(struct unit_spec *spec)
 	fsm_init(&s->fsm);
 	ev_timer_init(&s->timer, timer_cb, 0., 0.);
 	s->timer.data = s;
+	ev_io_init(&s->freeze_io, freeze_io_cb, -1, EV_READ);
+	s->freeze_io.data = s;
+	ev_timer_init(&s->freeze_poll, freeze_poll_cb, 0.01, 0.01);
+	s->freeze_poll.data = s;
+	s->freeze_want = -1;
 	for (int i = 0; i < 2; i++) {
 		s->out[i].fd = -1;
 		s->out[i].svc = s;
@@ -1141,6 +1218,7 @@ static void svc_free(struct svc *s)
 		}
 	}
 	ev_timer_stop(M.loop, &s->timer);
+	freeze_unwatch(s);
 	for (int i = 0; i < 2; i++)
 		output_close(&s->out[i]);
 	if (s->reaper_fd >= 0)

@@ -56,6 +56,11 @@ struct svc {
 	ev_timer timer;
 	struct svc_output out[2];     /* stdout, stderr */
 
+	/* freezer: watch the kernel until it reports the state asked for */
+	ev_io freeze_io;              /* cgroup.events (v2) through inotify */
+	ev_timer freeze_poll;         /* v1 freezer.state has no events */
+	int freeze_want;              /* 1 frozen, 0 thawed, -1 not watching */
+
 	struct cg_unit *cg;
 	struct rootfs_plan *root;
 
@@ -115,3 +120,11 @@ bool svc_child_exited(pid_t pid, int status);
 void svc_free_all(void);
 
 const char *svc_state_name(const struct svc *s);
+
+/* The kernel reports the unit's cgroup frozen (and no change is pending). */
+bool svc_frozen(struct svc *s);
+/* A freeze or thaw was asked and the kernel has not finished it yet. */
+static inline bool svc_freeze_pending(const struct svc *s)
+{
+	return s->freeze_want >= 0;
+}
