@@ -37,7 +37,7 @@ ALL_LDFLAGS := $(HARDEN_LD) $(LDFLAGS)
 
 B := build
 UNIT_SRCS := units/unit.c
-SVC_SRCS  := services/fsm.c services/svc.c services/spawn.c services/rootfs.c services/cgroup.c
+SVC_SRCS  := services/fsm.c services/logbuf.c services/notify.c services/svc.c services/spawn.c services/rootfs.c services/cgroup.c
 INIT_SRCS := init/main.c init/loop.c init/ctl.c init/log.c
 CTL_SRCS  := init/svcctl.c
 

@@ -30,6 +30,8 @@
 #define CTL_WRITE_TIMEOUT 30.0         /* to take the reply */
 #define CTL_ACCEPT_BURST  64
 #define CTL_FREEZE_TIMEOUT 10.0        /* for the kernel to freeze or thaw */
+#define CTL_STREAM_MAX    (1u << 20)   /* logs -f bytes buffered for a slow reader */
+#define CTL_LOG_LINES_MAX 1000000
 
 enum ctl_op { OP_NONE, OP_START, OP_STOP, OP_RESTART, OP_PAUSE, OP_RESUME, OP_WAIT };
 
@@ -40,7 +42,9 @@ struct client {
 	ev_timer timer;
 	uid_t uid;
 	pid_t pid;
-	enum { C_READ, C_PENDING, C_WRITE } phase;
+	enum { C_READ, C_PENDING, C_WRITE, C_STREAM } phase;
+	struct svc *follow;        /* C_STREAM: logs -f of this unit */
+	size_t dropped;            /* C_STREAM: bytes dropped for a slow reader */
 	size_t in_len;
 	char in[PROTO_REQ_MAX];
 	char *out;
@@ -175,13 +179,15 @@ static void client_finish(struct client *c, int code)
 	memmove(c->out + n, c->out, body_len);
 	memcpy(c->out, head, (size_t)n);
 
-	c->phase = C_WRITE;
 	c->out_off = 0;
 	ev_io_stop(C.loop, &c->io);
 	ev_io_init(&c->io, client_write_cb, c->fd, EV_WRITE);
 	c->io.data = c;
 	ev_io_start(C.loop, &c->io);
 	ev_timer_stop(C.loop, &c->timer);
+	if (c->phase == C_STREAM)
+		return;   /* follows until the client leaves; no deadline */
+	c->phase = C_WRITE;
 	ev_timer_set(&c->timer, CTL_WRITE_TIMEOUT, 0.);
 	ev_timer_start(C.loop, &c->timer);
 }
@@ -202,6 +208,14 @@ static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		c->out_off += (size_t)n;
+	}
+	if (c->phase == C_STREAM) {
+		/* all sent: wait for more output, or for the client to leave */
+		c->out_len = c->out_off = 0;
+		ev_io_stop(loop, &c->io);
+		ev_io_set(&c->io, c->fd, EV_READ);
+		ev_io_start(loop, &c->io);
+		return;
 	}
 	client_free(c);
 }
@@ -647,6 +661,92 @@ static void do_reload(struct client *c)
 	client_finish(c, r < 0 ? PROTO_FAILED : PROTO_OK);
 }
 
+static void emit_to_client(void *ctx, const char *p, size_t len)
+{
+	out_add(ctx, p, len);
+}
+
+static void do_logs(struct client *c, char **args, size_t n)
+{
+	unsigned long lines = 100;
+	bool follow = false;
+	struct svc *s;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (strcmp(args[i], "-f") == 0) {
+			follow = true;
+		} else if (strcmp(args[i], "-n") == 0 && i + 2 < n) {
+			char *end;
+
+			errno = 0;
+			lines = strtoul(args[++i], &end, 10);
+			if (*end || errno || lines > CTL_LOG_LINES_MAX) {
+				out_printf(c, "invalid line count '%s'\n", args[i]);
+				client_finish(c, PROTO_USAGE);
+				return;
+			}
+		} else {
+			out_printf(c, "usage: logs [-n N] [-f] NAME\n");
+			client_finish(c, PROTO_USAGE);
+			return;
+		}
+	}
+	if (i + 1 != n) {
+		out_printf(c, "usage: logs [-n N] [-f] NAME\n");
+		client_finish(c, PROTO_USAGE);
+		return;
+	}
+	if (!names_exist(c, args + i, 1))
+		return;
+	s = svc_find(args[i]);
+	logbuf_tail(&s->log, lines, emit_to_client, c);
+	if (follow) {
+		c->phase = C_STREAM;
+		c->follow = s;
+	}
+	client_finish(c, PROTO_OK);
+}
+
+void ctl_output(struct svc *s, const char *line, size_t len)
+{
+	for (struct client *c = C.clients; c; c = c->next) {
+		if (c->phase != C_STREAM || c->follow != s)
+			continue;
+		if (c->out_len - c->out_off + len + 1 > CTL_STREAM_MAX) {
+			c->dropped += len + 1;   /* a reader that cannot keep up loses lines */
+			continue;
+		}
+		if (c->out_off > 0 && c->out_off >= c->out_len / 2) {
+			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+		}
+		if (c->dropped) {
+			out_printf(c, "[svcinit: %zu bytes dropped: reader too slow]\n", c->dropped);
+			c->dropped = 0;
+		}
+		out_add(c, line, len);
+		out_add(c, "\n", 1);
+		if (!(c->io.events & EV_WRITE)) {
+			ev_io_stop(C.loop, &c->io);
+			ev_io_set(&c->io, c->fd, EV_WRITE);
+			ev_io_start(C.loop, &c->io);
+		}
+	}
+}
+
+void ctl_forget(struct svc *s)
+{
+	struct client *c = C.clients, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->follow == s)
+			client_free(c);
+	}
+}
+
 static bool cmd_privileged(const char *cmd)
 {
 	return strcmp(cmd, "status") != 0 && strcmp(cmd, "wait") != 0 &&
@@ -718,6 +818,8 @@ static void client_dispatch(struct client *c)
 		do_op(c, OP_WAIT, args + 1, n - 1);
 	else if (strcmp(cmd, "is-active") == 0)
 		do_is_active(c, args + 1, n - 1);
+	else if (strcmp(cmd, "logs") == 0)
+		do_logs(c, args + 1, n - 1);
 	else if (strcmp(cmd, "reload") == 0 && n == 1)
 		do_reload(c);
 	else if ((strcmp(cmd, "poweroff") == 0 || strcmp(cmd, "reboot") == 0 ||
@@ -742,8 +844,8 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	char *nl;
 	ssize_t n;
 
-	if (c->phase == C_PENDING) {
-		/* waiting for a unit: anything from the client means it left */
+	if (c->phase == C_PENDING || c->phase == C_STREAM) {
+		/* waiting or following: anything from the client means it left */
 		char b[256];
 
 		n = recv(c->fd, b, sizeof(b), MSG_DONTWAIT);

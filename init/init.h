@@ -41,4 +41,7 @@ bool loop_have_children(void);
 /* ctl.c: the control socket */
 int ctl_init(struct ev_loop *loop, const char *path);
 void ctl_changed(void);   /* a unit's state changed: re-check waiting clients */
+struct svc;
+void ctl_output(struct svc *s, const char *line, size_t len);   /* to logs -f */
+void ctl_forget(struct svc *s);   /* the unit is going away */
 void ctl_free(void);

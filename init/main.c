@@ -43,6 +43,7 @@ static struct {
 	const char *units_dir;
 	const char *socket_path;
 	const char *cgroup_base;
+	size_t log_size;
 	char **command;
 	struct cg_ctx *cg;
 	char run_dir[256];
@@ -321,6 +322,7 @@ static void usage(FILE *f)
 		"  -u, --units DIR     unit directory (default /etc/svcinit, env SVCINIT_UNITS)\n"
 		"  -s, --socket PATH   control socket (default %s, env SVCINIT_SOCKET)\n"
 		"      --cgroup PATH   cgroup under which units are placed (default: svcinit's own)\n"
+		"      --log-buffer SIZE  output kept per unit for svcctl logs (default 64K)\n"
 		"  -v, --verbose       more log\n"
 		"      --version       print the version\n"
 		"  -h, --help          this help\n"
@@ -335,6 +337,7 @@ static int parse_options(int argc, char **argv)
 		{ "units", required_argument, NULL, 'u' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "cgroup", required_argument, NULL, 'C' },
+		{ "log-buffer", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -349,6 +352,16 @@ static int parse_options(int argc, char **argv)
 		case 'u': I.units_dir = optarg; break;
 		case 's': I.socket_path = optarg; break;
 		case 'C': I.cgroup_base = optarg; break;
+		case 'L': {
+			uint64_t sz;
+
+			if (unit_parse_size(optarg, &sz) < 0 || sz < LOGBUF_MIN || sz > LOGBUF_MAX) {
+				fprintf(stderr, "svcinit: --log-buffer %s: a size from 1K to 64M\n", optarg);
+				return -1;
+			}
+			I.log_size = (size_t)sz;
+			break;
+		}
 		case 'v': log_max_level = LOG_LEVEL_DEBUG; break;
 		case 'V': printf("svcinit %s\n", SVCINIT_VERSION); return 1;
 		case 'h': usage(stdout); return 1;
@@ -430,7 +443,9 @@ int main(int argc, char **argv)
 	keep[0] = I.sock_dir;
 	r = svc_init(I.loop, &(struct svc_config){
 		.units_dir = I.units_dir, .run_dir = I.run_dir, .keep_paths = keep, .cg = I.cg,
-	}, &(struct svc_hooks){ .changed = on_changed, .action = on_action });
+		.log_size = I.log_size,
+	}, &(struct svc_hooks){ .changed = on_changed, .action = on_action,
+				.output = ctl_output, .gone = ctl_forget });
 	if (r < 0)
 		log_err("unable to set up services: %s", strerror(-r));
 	r = svc_load(&diag);

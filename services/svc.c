@@ -22,6 +22,7 @@
 #include "init/log.h"
 #include "services/cgroup.h"
 #include "services/rootfs.h"
+#include "services/notify.h"
 #include "services/spawn.h"
 #include "services/svc.h"
 
@@ -111,13 +112,15 @@ static void warn_add(struct svc *s, const char *fmt, ...)
 
 /* ---- output ------------------------------------------------------------ */
 
-static void output_flush_line(struct svc_output *o)
+/* One line of a unit's output: into its ring, to followers, to the console. */
+static void output_emit(struct svc_output *o)
 {
 	char buf[UNIT_NAME_MAX + 3 + SVC_LINE_MAX + 1];
 	int n;
 
-	if (o->len == 0)
-		return;
+	logbuf_append(&o->svc->log, o->line, o->len);
+	if (M.hooks.output)
+		M.hooks.output(o->svc, o->line, o->len);
 	n = snprintf(buf, sizeof(buf), "%s: %.*s\n", o->svc->spec->name, (int)o->len, o->line);
 	if (n > 0)
 		log_write_raw(o->console_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
@@ -129,7 +132,8 @@ static void output_close(struct svc_output *o)
 	if (o->fd < 0)
 		return;
 	ev_io_stop(M.loop, &o->io);
-	output_flush_line(o);
+	if (o->len > 0)
+		output_emit(o);   /* a last line without its newline */
 	(void)close(o->fd);
 	o->fd = -1;
 }
@@ -149,11 +153,11 @@ static void output_read(struct svc_output *o)
 	}
 	for (ssize_t i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
-			output_flush_line(o);
+			output_emit(o);
 			continue;
 		}
 		if (o->len == sizeof(o->line))
-			output_flush_line(o);
+			output_emit(o);   /* an overlong line is split */
 		o->line[o->len++] = buf[i];
 	}
 }
@@ -461,6 +465,123 @@ static void root_release(struct svc *s)
 	s->root = NULL;
 }
 
+/* ---- sd_notify ------------------------------------------------------------------ */
+
+/* Is pid one of the unit's processes? Its main process, its reaper, or any
+ * process in its cgroup (as /proc/PID/cgroup shows from here). */
+static bool svc_owns_pid(struct svc *s, pid_t pid)
+{
+	char path[64], line[512];
+	const char *mine;
+	size_t mlen;
+	bool found = false;
+	FILE *f;
+
+	if (pid <= 0)
+		return false;
+	if (pid == s->main_pid || pid == s->pid)
+		return true;
+	if (!s->cg)
+		return false;
+	mine = cg_unit_path(s->cg);
+	mlen = strlen(mine);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (!p)
+			continue;
+		p++;
+		p[strcspn(p, "\n")] = '\0';
+		found = strncmp(p, mine, mlen) == 0 && (p[mlen] == '\0' || p[mlen] == '/');
+	}
+	fclose(f);
+	return found;
+}
+
+static void notify_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct svc *s = w->data;
+	char buf[NOTIFY_MSG_MAX];
+
+	/* a bounded number per wakeup: a chatty unit cannot starve the rest */
+	for (int i = 0; i < 32; i++) {
+		struct notify_msg m;
+		struct ucred cr = { 0 };
+		ssize_t n = notify_recv(w->fd, buf, sizeof(buf), &cr);
+
+		if (n == -EAGAIN || n == -EINTR)
+			return;
+		if (n < 0) {
+			log_debug("%s: notify: dropped a message: %s", s->spec->name, strerror((int)-n));
+			continue;
+		}
+		if (!svc_owns_pid(s, cr.pid)) {
+			log_warn("%s: notify: ignoring a message from pid %d, not a process of the unit",
+				 s->spec->name, (int)cr.pid);
+			continue;
+		}
+		if (notify_parse(buf, (size_t)n, &m) < 0) {
+			log_warn("%s: notify: ignoring a malformed message from pid %d",
+				 s->spec->name, (int)cr.pid);
+			continue;
+		}
+		if (m.have_status)
+			snprintf(s->status_text, sizeof(s->status_text), "%s", m.status);
+		if (m.have_mainpid) {
+			if (svc_owns_pid(s, m.mainpid))
+				s->main_pid = m.mainpid;
+			else
+				log_warn("%s: notify: MAINPID=%d is not a process of the unit",
+					 s->spec->name, (int)m.mainpid);
+		}
+		if (m.stopping)
+			log_debug("%s: notify: stopping", s->spec->name);
+		if (m.ready)
+			svc_event(s, FSM_READY, 0);
+		else if (m.have_status && M.hooks.changed)
+			M.hooks.changed(s);
+	}
+}
+
+static int notify_prepare(struct svc *s)
+{
+	char dir[512];
+	int r;
+
+	if (s->notify_fd >= 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/.notify", M.cfg.run_dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if ((size_t)snprintf(s->notify_path, sizeof(s->notify_path), "%s/%s", dir,
+			     s->spec->name) >= sizeof(s->notify_path))
+		return -ENAMETOOLONG;
+	r = notify_open(s->notify_path, &s->notify_fd);
+	if (r < 0) {
+		s->notify_fd = -1;
+		return r;
+	}
+	ev_io_init(&s->notify_io, notify_cb, s->notify_fd, EV_READ);
+	s->notify_io.data = s;
+	ev_io_start(M.loop, &s->notify_io);
+	return 0;
+}
+
+static void notify_close(struct svc *s)
+{
+	if (s->notify_fd < 0)
+		return;
+	ev_io_stop(M.loop, &s->notify_io);
+	(void)close(s->notify_fd);
+	(void)unlink(s->notify_path);
+	s->notify_fd = -1;
+}
+
 /* ---- spawning -------------------------------------------------------------- */
 
 static void set_error(struct svc *s, const char *what, int err)
@@ -517,6 +638,18 @@ static int svc_spawn(struct svc *s)
 		if (r < 0)
 			goto fail_msg;
 	}
+	if (spec->type == UNIT_NOTIFY) {
+		r = notify_prepare(s);
+		if (r < 0) {
+			what = "create the notify socket";
+			goto fail_what;
+		}
+		if ((r = env_putf(&env, "NOTIFY_SOCKET=%s", s->notify_path)) < 0)
+			goto fail_errno;
+	} else {
+		notify_close(s);   /* a reload may have changed the type */
+	}
+	s->status_text[0] = '\0';
 	for (char **e = spec->environment; *e; e++)
 		if ((r = env_put(&env, *e)) < 0)
 			goto fail_errno;
@@ -1186,6 +1319,11 @@ static struct svc *svc_new(struct unit_spec *spec)
 	ev_timer_init(&s->freeze_poll, freeze_poll_cb, 0.01, 0.01);
 	s->freeze_poll.data = s;
 	s->freeze_want = -1;
+	s->notify_fd = -1;
+	if (logbuf_init(&s->log, M.cfg.log_size ? M.cfg.log_size : LOGBUF_DEFAULT) < 0) {
+		free(s);
+		return NULL;
+	}
 	for (int i = 0; i < 2; i++) {
 		s->out[i].fd = -1;
 		s->out[i].svc = s;
@@ -1210,6 +1348,8 @@ static int svc_add(struct svc *s)
 /* Remove from the table and free; the unit must be down. */
 static void svc_free(struct svc *s)
 {
+	if (M.hooks.gone)
+		M.hooks.gone(s);
 	for (size_t i = 0; i < M.n; i++) {
 		if (M.v[i] == s) {
 			memmove(&M.v[i], &M.v[i + 1], (M.n - i - 1) * sizeof(*M.v));
@@ -1219,8 +1359,10 @@ static void svc_free(struct svc *s)
 	}
 	ev_timer_stop(M.loop, &s->timer);
 	freeze_unwatch(s);
+	notify_close(s);
 	for (int i = 0; i < 2; i++)
 		output_close(&s->out[i]);
+	logbuf_free(&s->log);
 	if (s->reaper_fd >= 0)
 		(void)close(s->reaper_fd);
 	cgroup_release(s);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "services/fsm.h"
+#include "services/logbuf.h"
 #include "units/unit.h"
 
 #define SVC_WARN_MAX   24
@@ -56,6 +57,11 @@ struct svc {
 	ev_timer timer;
 	struct svc_output out[2];     /* stdout, stderr */
 
+	struct logbuf log;            /* the unit's output, for svcctl logs */
+	int notify_fd;                /* Type=notify: the unit's NOTIFY_SOCKET, -1 */
+	ev_io notify_io;
+	char notify_path[108];
+
 	/* freezer: watch the kernel until it reports the state asked for */
 	ev_io freeze_io;              /* cgroup.events (v2) through inotify */
 	ev_timer freeze_poll;         /* v1 freezer.state has no events */
@@ -75,6 +81,10 @@ struct svc_hooks {
 	void (*changed)(struct svc *s);
 	/* SuccessAction= / FailureAction=; code is the unit's exit code */
 	void (*action)(struct svc *s, enum unit_action a, int code);
+	/* a line of output was kept in s->log (for followers) */
+	void (*output)(struct svc *s, const char *line, size_t len);
+	/* the unit is about to be freed (removed by a reload, or at exit) */
+	void (*gone)(struct svc *s);
 };
 
 struct svc_config {
@@ -82,6 +92,7 @@ struct svc_config {
 	const char *run_dir;          /* e.g. /run/svcinit: per-unit staging dirs live below */
 	const char *const *keep_paths;/* bound into every unit's root (control socket dir) */
 	struct cg_ctx *cg;            /* may be NULL: no cgroups */
+	size_t log_size;              /* ring buffer bytes per unit */
 };
 
 int svc_init(struct ev_loop *loop, const struct svc_config *cfg, const struct svc_hooks *hooks);
