@@ -161,7 +161,8 @@ static void after_end(struct fsm *f, const struct unit_spec *spec, uint64_t now,
 		f->limit_begin = now;
 		f->limit_count = 0;
 	}
-	if (++f->limit_count > spec->start_limit_burst) {
+	/* StartLimitBurst=0: no limit, as systemd */
+	if (++f->limit_count > spec->start_limit_burst && spec->start_limit_burst > 0) {
 		f->result = FSM_RESULT_START_LIMIT;
 		set_state(f, SVC_FAILED);
 		a->action = spec->failure_action;

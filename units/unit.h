@@ -71,7 +71,7 @@ struct unit_spec {
 
 	/* [Unit] */
 	char *description;              /* "" when not given */
-	char **after;
+	char **after;                   /* unit names, any ".service" suffix removed */
 	char **requires;
 	char **wants;
 
@@ -188,5 +188,6 @@ size_t unit_strv_len(char *const *v);
 const char *unit_type_to_string(enum unit_type t);
 const char *unit_action_to_string(enum unit_action a);
 const char *unit_restart_to_string(enum unit_restart r);
-/* "pid net ipc mnt uts" into buf; returns buf */
+/* "pid net ipc mnt uts" into buf ("" for 0; whole names only if buf is
+ * short); returns buf */
 char *unit_ns_to_string(unsigned ns, char *buf, size_t len);
