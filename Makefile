@@ -38,7 +38,7 @@ ALL_LDFLAGS := $(HARDEN_LD) $(LDFLAGS)
 B := build
 UNIT_SRCS := units/unit.c
 SVC_SRCS  := services/fsm.c services/logbuf.c services/notify.c services/svc.c services/spawn.c services/rootfs.c services/cgroup.c
-INIT_SRCS := init/main.c init/loop.c init/ctl.c init/log.c
+INIT_SRCS := init/main.c init/loop.c init/ctl.c init/proto.c init/log.c
 CTL_SRCS  := init/svcctl.c
 
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
@@ -46,7 +46,7 @@ SVC_OBJS  := $(SVC_SRCS:%.c=$(B)/%.o)
 INIT_OBJS := $(INIT_SRCS:%.c=$(B)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
 
-UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_fsm $(B)/tests/test_isolation
+UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_fsm $(B)/tests/test_proto $(B)/tests/test_isolation
 
 .PHONY: all test test-unit test-integration demo install uninstall clean
 
@@ -68,6 +68,10 @@ $(B)/svcctl: $(CTL_OBJS)
 $(B)/tests/test_unit: tests/unit/test_unit.c $(UNIT_OBJS) $(B)/init/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\" -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_proto: tests/unit/test_proto.c $(B)/init/proto.o $(B)/services/notify.o $(B)/services/logbuf.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
 $(B)/tests/test_fsm: tests/unit/test_fsm.c $(B)/services/fsm.o
 	@mkdir -p $(dir $@)

@@ -756,40 +756,17 @@ static bool cmd_privileged(const char *cmd)
 static void client_dispatch(struct client *c)
 {
 	char *args[PROTO_ARGS_MAX];
-	size_t n = 0;
-	char *p = c->in, *cmd;
+	int r = proto_split(c->in, c->in_len, args, PROTO_ARGS_MAX);
+	size_t n;
+	char *cmd;
 
-	/* words: printable ASCII, separated by single spaces */
-	for (size_t i = 0; i < c->in_len; i++) {
-		unsigned char ch = (unsigned char)c->in[i];
-
-		if (ch != ' ' && (ch < 0x21 || ch > 0x7e)) {
-			out_printf(c, "malformed request\n");
-			client_finish(c, PROTO_USAGE);
-			return;
-		}
-	}
-	c->in[c->in_len] = '\0';
-	while (*p) {
-		char *w = p;
-
-		p = strchrnul(p, ' ');
-		if (*p)
-			*p++ = '\0';
-		if (!*w)
-			continue;
-		if (n == PROTO_ARGS_MAX) {
-			out_printf(c, "too many arguments\n");
-			client_finish(c, PROTO_USAGE);
-			return;
-		}
-		args[n++] = w;
-	}
-	if (n == 0) {
-		out_printf(c, "empty request\n");
+	if (r < 0) {
+		out_printf(c, "%s\n", r == -ENODATA ? "empty request" :
+			   r == -E2BIG ? "too many arguments" : "malformed request");
 		client_finish(c, PROTO_USAGE);
 		return;
 	}
+	n = (size_t)r;
 	cmd = args[0];
 	if (cmd_privileged(cmd) && c->uid != 0) {
 		out_printf(c, "%s: permission denied\n", cmd);

@@ -33,3 +33,12 @@ enum proto_code {
 	PROTO_EPERM = 4,       /* permission denied */
 	PROTO_UNREACHABLE = 5, /* svcctl only: svcinit cannot be reached */
 };
+
+#include <stddef.h>
+
+/* Decode one request line (without its newline; len bytes, no NUL needed):
+ * split it into at most max words, in place (line must have room for len+1
+ * bytes). Returns the number of words (>= 1), -EINVAL for a byte that is not
+ * printable ASCII or space, -ENODATA for an empty line, -E2BIG for too many
+ * words. */
+int proto_split(char *line, size_t len, char **args, size_t max);
