@@ -60,10 +60,12 @@ $(B)/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/svcinit: $(INIT_OBJS) $(SVC_OBJS) $(UNIT_OBJS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
 $(B)/svcctl: $(CTL_OBJS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
 $(B)/tests/test_unit: tests/unit/test_unit.c $(UNIT_OBJS) $(B)/init/log.o
 	@mkdir -p $(dir $@)
@@ -106,5 +108,8 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+# Further targets (test-vm, test-oci, fuzz, bench, docs) live in mk/*.mk.
+include $(sort $(wildcard mk/*.mk))
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
