@@ -44,6 +44,7 @@ static struct {
 	const char *socket_path;
 	const char *cgroup_base;
 	size_t log_size;
+	bool check;
 	char **command;
 	struct cg_ctx *cg;
 	char run_dir[256];
@@ -323,6 +324,7 @@ static void usage(FILE *f)
 		"  -s, --socket PATH   control socket (default %s, env SVCINIT_SOCKET)\n"
 		"      --cgroup PATH   cgroup under which units are placed (default: svcinit's own)\n"
 		"      --log-buffer SIZE  output kept per unit for svcctl logs (default 64K)\n"
+		"      --check[=DIR]   validate the unit directory and exit (0 valid, 1 errors)\n"
 		"  -v, --verbose       more log\n"
 		"      --version       print the version\n"
 		"  -h, --help          this help\n"
@@ -338,6 +340,7 @@ static int parse_options(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "cgroup", required_argument, NULL, 'C' },
 		{ "log-buffer", required_argument, NULL, 'L' },
+		{ "check", optional_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -352,6 +355,11 @@ static int parse_options(int argc, char **argv)
 		case 'u': I.units_dir = optarg; break;
 		case 's': I.socket_path = optarg; break;
 		case 'C': I.cgroup_base = optarg; break;
+		case 'K':
+			I.check = true;
+			if (optarg)
+				I.units_dir = optarg;
+			break;
 		case 'L': {
 			uint64_t sz;
 
@@ -401,6 +409,34 @@ static void run_dir_init(void)
 	snprintf(I.run_dir, sizeof(I.run_dir), "%s", I.sock_dir);
 }
 
+/* svcinit --check: the unit directory as svcinit would load it, nothing run. */
+static int check_units(void)
+{
+	struct unit_diag diag = { .n = 0 };
+	size_t bad;
+	int r;
+
+	log_max_level = -1;   /* the messages are printed below, once, without prefix */
+	(void)svc_init(NULL, &(struct svc_config){ .units_dir = I.units_dir },
+		       &(struct svc_hooks){ 0 });
+	r = svc_load(&diag);
+	if (r >= 0)
+		(void)svc_verify(&diag);
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	if (diag.dropped)
+		fprintf(stderr, "... and %zu more errors\n", diag.dropped);
+	bad = diag.n + diag.dropped;
+	if (r < 0)
+		fprintf(stderr, "%s: %s\n", I.units_dir, strerror(-r));
+	else
+		printf("%s: %zu unit%s loaded, %zu error%s\n", I.units_dir, svc_count(),
+		       svc_count() == 1 ? "" : "s", bad, bad == 1 ? "" : "s");
+	unit_diag_free(&diag);
+	svc_free_all();
+	return r < 0 || bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct unit_diag diag = { .n = 0 };
@@ -411,6 +447,8 @@ int main(int argc, char **argv)
 	r = parse_options(argc, argv);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
+	if (I.check)
+		return check_units();
 
 	init_mode = detect_mode();
 	(void)sigaction(SIGPIPE, &ign, NULL);

@@ -1156,6 +1156,23 @@ out:
 	free(stack);
 }
 
+size_t svc_verify(struct unit_diag *diag)
+{
+	size_t before = diag->n + diag->dropped;
+
+	deps_check_cycles();
+	for (size_t i = 0; i < M.n; i++) {
+		struct svc *s = M.v[i];
+
+		for (char **r = s->spec->requires; *r; r++)
+			if (!svc_find(*r))
+				unit_diag_add(diag, "%s: Requires=%s: no such unit", s->spec->path, *r);
+		if (s->in_cycle)
+			unit_diag_add(diag, "%s: %s", s->spec->path, s->error);
+	}
+	return diag->n + diag->dropped - before;
+}
+
 int svc_start(struct svc *s)
 {
 	char **pull[2] = { s->spec->wants, s->spec->requires };

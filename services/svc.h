@@ -101,6 +101,10 @@ int svc_init(struct ev_loop *loop, const struct svc_config *cfg, const struct sv
  * are not loaded. Returns 0 or -errno if the directory cannot be read. */
 int svc_load(struct unit_diag *diag);
 
+/* After svc_load(): the dependency errors (a Requires= unit that does not
+ * exist, cycles) as "FILE: ..." messages in diag. Returns how many. */
+size_t svc_verify(struct unit_diag *diag);
+
 /* Re-read the directory: start new units, stop removed ones, restart
  * changed ones, leave unchanged ones alone; a file with errors keeps the old
  * definition. Returns 0, -EINVAL if some file had errors (see diag). */
