@@ -556,6 +556,7 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 {
 	double timeout = 0;
+	bool timeout_given = false;
 	size_t first = 0;
 
 	if (op == OP_WAIT && n >= 2 && strcmp(args[0], "--timeout") == 0) {
@@ -568,6 +569,7 @@ static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 			return;
 		}
 		first = 2;
+		timeout_given = true;
 	}
 	if (first == n) {
 		out_printf(c, "missing unit name\n");
@@ -620,7 +622,7 @@ static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 	ev_timer_stop(C.loop, &c->timer);
 	if (timeout == 0 && (op == OP_PAUSE || op == OP_RESUME))
 		timeout = CTL_FREEZE_TIMEOUT;
-	if (timeout > 0) {
+	if (timeout > 0 || timeout_given) {   /* --timeout 0: look once */
 		ev_timer_set(&c->timer, timeout, 0.);
 		ev_timer_start(C.loop, &c->timer);
 	}

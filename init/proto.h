@@ -17,6 +17,8 @@
  * connection. With CODE 0 the body is meant for stdout, otherwise it is an
  * error message for stderr. `logs -f` streams its body until the client
  * leaves. Blocking commands (start, stop, wait, ...) send nothing until done.
+ * The client must not shut down its sending side after the request: end of
+ * file from a client means it left, and a pending command is dropped.
  */
 #pragma once
 

@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+"""What the process sees: User=, Group=, Environment=, EnvironmentFile=,
+WorkingDirectory=, and where its output goes."""
+from conftest import NOBODY, unit_text
+
+
+def test_user_and_group(svcinit, workdir):
+    out = workdir / "out"      # mode 0777: nobody writes there
+    si = svcinit({
+        "asnobody": unit_text(f"sh -c 'id -u > {out}/u1; id -g > {out}/g1; id -G > {out}/G1'",
+                              {"Type": "oneshot", "User": "nobody"}),
+        "asgroup": unit_text(f"sh -c 'id -u > {out}/u2; id -g > {out}/g2; id -G > {out}/G2'",
+                             {"Type": "oneshot", "User": "nobody", "Group": "nogroup"}),
+        "numeric": unit_text(f"sh -c 'id -u > {out}/u3; id -g > {out}/g3'",
+                             {"Type": "oneshot", "User": "65534", "Group": "65534"}),
+    })
+    for n in ("asnobody", "asgroup", "numeric"):
+        u = si.wait_for(n, ("exited", "failed"))
+        assert u["state"] == "exited", u
+    assert (out / "u1").read_text().strip() == str(NOBODY)
+    assert (out / "g1").read_text().strip() == str(NOBODY), "User= alone: the user's primary group"
+    assert (out / "u2").read_text().strip() == str(NOBODY)
+    assert (out / "g2").read_text().strip() == str(NOBODY)
+    assert (out / "u3").read_text().strip() == str(NOBODY)
+    assert (out / "g3").read_text().strip() == str(NOBODY)
+    for f in ("G1", "G2"):
+        groups = (out / f).read_text().split()
+        assert "0" not in groups, f"root's supplementary groups leaked into the unit: {groups}"
+
+
+def test_bad_user_does_not_start(svcinit):
+    si = svcinit({"ghost": unit_text("sleep 1000", {"User": "svcit-no-such-user", "Restart": "no"})})
+    u = si.wait_for("ghost", ("failed", "stopped"))
+    assert u["pid"] is None
+    assert "svcit-no-such-user" in si.log()
+
+
+def test_environment_and_working_directory(svcinit, workdir):
+    out = workdir / "out"
+    wd = workdir / "wd"
+    wd.mkdir()
+    envfile = workdir / "env.conf"
+    envfile.write_text("# a comment\nFROM_FILE=file value\n\nSECOND=2\n")
+    si = svcinit({"env": unit_text(
+        f"sh -c 'env > {out}/env; pwd > {out}/pwd'",
+        ["Type=oneshot",
+         'Environment="GREETING=hello world" PLAIN=1',
+         "Environment=THIRD=3",
+         f"EnvironmentFile={envfile}",
+         "EnvironmentFile=-/nonexistent/svcit-optional.env",
+         f"WorkingDirectory={wd}"])})
+    u = si.wait_for("env", ("exited", "failed"))
+    assert u["state"] == "exited", (u, si.log())
+    env = dict(l.split("=", 1) for l in (out / "env").read_text().splitlines() if "=" in l)
+    assert env.get("GREETING") == "hello world", env
+    assert env.get("PLAIN") == "1"
+    assert env.get("THIRD") == "3"
+    assert env.get("FROM_FILE") == "file value", env
+    assert env.get("SECOND") == "2"
+    assert "PATH" in env, "a unit gets a PATH"
+    assert (out / "pwd").read_text().strip() == str(wd)
+
+
+def test_default_working_directory_is_root(svcinit, workdir):
+    out = workdir / "out"
+    si = svcinit({"cwd": unit_text(f"sh -c 'pwd > {out}/pwd'", {"Type": "oneshot"})})
+    si.wait_for("cwd", "exited")
+    assert (out / "pwd").read_text().strip() == "/"
+
+
+def test_output_is_prefixed_on_the_console(svcinit):
+    si = svcinit({"talker": unit_text(
+        "sh -c 'echo hello-out; echo hello-err >&2; printf partial-line'", {"Type": "oneshot"})})
+    si.wait_for("talker", "exited")
+    si.wait_log(r"^talker: hello-out$")
+    si.wait_log(r"^talker: hello-err$")
+    si.wait_log(r"^talker: partial-line$")
+
+
+def test_output_of_a_running_unit(svcinit):
+    si = svcinit({"ticker": unit_text(
+        "sh -c 'i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done'",
+        {"TimeoutStopSec": "2s"})})
+    si.wait_for("ticker", "running")
+    si.wait_log(r"^ticker: tick 3$")
+    assert not [l for l in si.log().splitlines() if l.startswith("tick ")], \
+        "unprefixed unit output on the console"
