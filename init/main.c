@@ -295,6 +295,19 @@ static void machine_end(void)
 		pause();
 }
 
+/* A unit that eats all memory must not take PID 1 with it: the OOM killer
+ * leaves svcinit alone (units start at 0 again, see spawn.c). */
+static void protect_self(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "-1000", 5) != 5)
+		log_debug("unable to set oom_score_adj: %s", strerror(errno));
+	(void)close(fd);
+}
+
 static enum init_mode detect_mode(void)
 {
 	struct stat st;
@@ -452,6 +465,7 @@ int main(int argc, char **argv)
 
 	init_mode = detect_mode();
 	(void)sigaction(SIGPIPE, &ign, NULL);
+	protect_self();
 	take_notify_socket();
 	if (init_mode == INIT_MACHINE) {
 		machine_mounts();

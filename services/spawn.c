@@ -85,6 +85,18 @@ static void child_reset_signals(void)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* svcinit shields itself from the OOM killer; its children must not inherit
+ * that (an increase is always allowed). */
+static void child_reset_oom(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	(void)write(fd, "0", 1);
+	(void)close(fd);
+}
+
 static int child_stdio(const struct exec_plan *p)
 {
 	int fds[3] = { p->fd_in, p->fd_out, p->fd_err };
@@ -237,6 +249,7 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
 	int r;
 
 	child_reset_signals();
+	child_reset_oom();
 
 	if (p->foreground) {
 		(void)setpgid(0, 0);
