@@ -93,7 +93,9 @@ static void child_reset_oom(void)
 
 	if (fd < 0)
 		return;
-	(void)write(fd, "0", 1);
+	if (write(fd, "0", 1) < 0) {
+		/* nothing to do about it here */
+	}
 	(void)close(fd);
 }
 
