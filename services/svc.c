@@ -880,7 +880,7 @@ static void svc_kill_all(struct svc *s)
 {
 	int r = -ENOENT;
 
-	if (s->cg)
+	if (s->cg && !cg_unit_empty(s->cg))   /* usually empty: the main process was all */
 		r = cg_unit_kill(s->cg, SIGKILL);
 	if (s->pid > 0) {
 		/* a reaper takes its whole PID namespace with it */
