@@ -502,9 +502,10 @@ static int op_check(struct client *c, struct svc *s)
 	case OP_WAIT:
 		if (s->waiting)
 			return 0;
-		if (s->fsm.ready && (st == SVC_RUNNING || st == SVC_EXITED))
+		if (s->fsm.ready && (st == SVC_RUNNING || st == SVC_EXITED || st == SVC_PAUSED))
 			return 1;
-		if (st == SVC_FAILED)
+		/* down and not coming up by itself: it will not get ready */
+		if (st == SVC_FAILED || st == SVC_EXITED || (st == SVC_STOPPED && !s->fsm.want_up))
 			return -1;
 		return 0;
 	case OP_NONE:

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_LEVEL_ERR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
@@ -19,6 +21,10 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap) __attribute__((
 #define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) do { if (log_max_level >= LOG_LEVEL_DEBUG) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__); } while (0)
 
-/* Write a whole buffer to fd without blocking the caller for long: a full
- * console drops the rest (counted) instead of stalling PID 1. */
+/* Write a whole buffer to fd (1 and 2: the console) without ever blocking:
+ * what a full console cannot take is dropped, and the count is written once
+ * it takes output again. */
 void log_write_raw(int fd, const char *buf, size_t len);
+
+/* Once /proc is there: give fd 1 and 2 non-blocking descriptions of their own. */
+void log_console_init(void);

@@ -475,6 +475,7 @@ int main(int argc, char **argv)
 		   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
 		log_warn("unable to become a subreaper: %s", strerror(errno));
 	}
+	log_console_init();
 	log_info("svcinit %s starting in %s mode, units from %s", SVCINIT_VERSION,
 		 init_mode_name(), I.units_dir);
 

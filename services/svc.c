@@ -1244,9 +1244,11 @@ int svc_resume(struct svc *s)
 void svc_start_all(void)
 {
 	deps_check_cycles();
+	/* every unit is wanted before any starts: one that gets ready at once
+	 * must not make the boot look complete (READY=1, COMMAND) */
 	for (size_t i = 0; i < M.n; i++)
-		if (!M.v[i]->in_cycle)
-			(void)svc_start(M.v[i]);
+		M.v[i]->waiting = !M.v[i]->in_cycle;
+	deps_update();
 }
 
 void svc_stop_all(void)
