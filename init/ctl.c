@@ -776,6 +776,18 @@ static void client_dispatch(struct client *c)
 		client_finish(c, PROTO_EPERM);
 		return;
 	}
+	if (cmd_privileged(cmd) && c->pid > 0) {
+		/* root inside an isolated unit is still not an administrator:
+		 * units may look (status, wait), not control */
+		struct svc *from = svc_of_pid(c->pid);
+
+		if (from) {
+			out_printf(c, "%s: permission denied (request from unit %s)\n", cmd,
+				   from->spec->name);
+			client_finish(c, PROTO_EPERM);
+			return;
+		}
+	}
 	if (init_shutting_down() && strcmp(cmd, "status") != 0 && strcmp(cmd, "is-active") != 0) {
 		out_printf(c, "svcinit is shutting down\n");
 		client_finish(c, PROTO_FAILED);

@@ -274,6 +274,9 @@ bool fsm_step(struct fsm *f, const struct unit_spec *spec, const struct fsm_inpu
 
 	case FSM_EXITED:
 		a->kill_all = true;   /* nothing of the unit outlives its main process */
+		if (f->state != SVC_STARTING && f->state != SVC_RUNNING &&
+		    f->state != SVC_PAUSED && f->state != SVC_STOPPING)
+			break;   /* the late end of a child whose start failed: handled */
 		a->disarm = true;
 		if (f->state == SVC_PAUSED)
 			a->thaw = true;

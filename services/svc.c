@@ -503,6 +503,43 @@ static bool svc_owns_pid(struct svc *s, pid_t pid)
 	return found;
 }
 
+struct svc *svc_of_pid(pid_t pid)
+{
+	char path[64], line[512];
+	struct svc *found = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	/* paths look like <base>/NAME.service[/...]: try each NAME.service */
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (!p)
+			continue;
+		p[strcspn(p, "\n")] = '\0';
+		for (char *seg = strstr(p, ".service"); seg && !found; seg = strstr(seg + 1, ".service")) {
+			char *start = seg, name[UNIT_NAME_MAX + 1];
+			struct svc *s;
+
+			while (start > p && start[-1] != '/')
+				start--;
+			if (seg - start > UNIT_NAME_MAX || (seg[8] != '/' && seg[8] != '\0'))
+				continue;
+			memcpy(name, start, (size_t)(seg - start));
+			name[seg - start] = '\0';
+			s = svc_find(name);
+			if (s && svc_owns_pid(s, pid))
+				found = s;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 static void notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct svc *s = w->data;
@@ -654,6 +691,21 @@ static int svc_spawn(struct svc *s)
 		if ((r = env_put(&env, *e)) < 0)
 			goto fail_errno;
 
+	/* namespaces and root: planned first, a missing root is the error to show */
+	if (spec->namespaces) {
+		char rundir[512];
+		const char *perr = NULL;
+
+		snprintf(rundir, sizeof(rundir), "%s/.stage/%s", M.cfg.run_dir, spec->name);
+		root_release(s);
+		r = rootfs_plan_new(spec, rundir, M.cfg.keep_paths, &s->root, &perr);
+		if (r < 0) {
+			snprintf(err, sizeof(err), "prepare root: %s",
+				 perr ? perr : strerror(-r));
+			goto fail_msg;
+		}
+	}
+
 	if (spec->root_directory && (spec->namespaces & UNIT_NS_MNT))
 		root_dir = spec->root_directory;
 	r = spawn_find_exec(spec->argv[0], env.v, root_dir, &path);
@@ -674,6 +726,10 @@ static int svc_spawn(struct svc *s)
 	plan.groups = id.groups;
 	plan.n_groups = (size_t)id.n_groups;
 	plan.cgroup_fd = -1;
+	if (spec->namespaces) {
+		plan.clone_flags = rootfs_clone_flags(spec->namespaces);
+		plan.root = s->root;
+	}
 	plan.no_new_privs = spec->no_new_privileges;
 	plan.drop_bounding = spec->capability_bounding_set_given;
 	plan.bounding_set = spec->capability_bounding_set;
@@ -730,23 +786,6 @@ static int svc_spawn(struct svc *s)
 		}
 	} else if (spec->limits_set) {
 		warn_add(s, "cgroup limits not applied: no cgroup hierarchy");
-	}
-
-	/* namespaces and root */
-	if (spec->namespaces) {
-		char rundir[512];
-		const char *perr = NULL;
-
-		plan.clone_flags = rootfs_clone_flags(spec->namespaces);
-		snprintf(rundir, sizeof(rundir), "%s/.stage/%s", M.cfg.run_dir, spec->name);
-		root_release(s);
-		r = rootfs_plan_new(spec, rundir, M.cfg.keep_paths, &s->root, &perr);
-		if (r < 0) {
-			snprintf(err, sizeof(err), "prepare root: %s",
-				 perr ? perr : strerror(-r));
-			goto fail_msg;
-		}
-		plan.root = s->root;
 	}
 
 	r = output_prepare(s, fds, &what);

@@ -114,6 +114,9 @@ size_t svc_count(void);
 struct svc *svc_at(size_t i);
 struct svc *svc_find(const char *name);
 
+/* The unit whose cgroup holds pid (as /proc/PID/cgroup shows it), or NULL. */
+struct svc *svc_of_pid(pid_t pid);
+
 int svc_start(struct svc *s);
 int svc_stop(struct svc *s);
 int svc_restart(struct svc *s);

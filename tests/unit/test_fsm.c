@@ -395,6 +395,27 @@ static void test_spawn_failure_goes_through_policy(void **state)
 	assert_true(a.arm);
 }
 
+static void test_late_reap_of_a_failed_start(void **state)
+{
+	struct unit_spec s;
+	struct fsm f;
+	struct fsm_actions a;
+
+	spec_defaults(&s);
+	fsm_init(&f);
+	step(&f, &s, FSM_START, 0, 0);
+	a = step(&f, &s, FSM_SPAWN_FAILED, 0, 0);
+	assert_int_equal(f.state, SVC_RESTARTING);
+	assert_true(a.arm);
+	/* the child that failed is reaped afterwards: the restart stays armed */
+	a = step(&f, &s, FSM_EXITED, 0, exit_status(127));
+	assert_false(a.disarm);
+	assert_false(a.spawn);
+	assert_int_equal(f.state, SVC_RESTARTING);
+	a = step(&f, &s, FSM_TIMEOUT, 1 * SEC, 0);
+	assert_true(a.spawn);
+}
+
 static void test_delay_curve(void **state)
 {
 	struct unit_spec s;
@@ -428,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_notify_timeout_fails),
 		cmocka_unit_test(test_pause_holds_timers),
 		cmocka_unit_test(test_spawn_failure_goes_through_policy),
+		cmocka_unit_test(test_late_reap_of_a_failed_start),
 		cmocka_unit_test(test_delay_curve),
 	};
 
