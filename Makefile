@@ -84,7 +84,7 @@ $(B)/tests/test_isolation: tests/unit/test_isolation.c $(B)/services/cgroup.o $(
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
-test: all test-unit test-integration
+test: all test-unit test-integration test-docs
 
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

@@ -35,9 +35,12 @@ echo "== svcctl status web"
 "$svcctl" -s "$sock" status web
 echo
 echo "== the web server answers inside its own network namespace"
+# the pid in status is as svcinit sees it: enter svcinit's PID namespace first
 pid=$("$svcctl" -s "$sock" --json status web | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
-if [ -n "$pid" ]; then
-	nsenter -t "$pid" -n -m /bin/busybox wget -q -O - http://127.0.0.1:8080/ || true
+init=$(cat /proc/"$ns"/task/*/children 2>/dev/null | awk '{print $1; exit}')
+if [ -n "$pid" ] && [ -n "$init" ]; then
+	nsenter -t "$init" -p -m -- nsenter -t "$pid" -n -m \
+		/bin/busybox wget -q -O - http://127.0.0.1:8080/ || echo "(no answer)"
 fi
 echo
 echo "== console (svcinit's log and the units' output)"

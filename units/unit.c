@@ -1351,8 +1351,10 @@ static int p_caps(struct parse_ctx *c, const struct key_def *k, const char *v)
 	int r;
 
 	if (!*v) {
-		*given = false;
-		*set = bounding ? UINT64_MAX : 0;
+		/* as systemd: an empty bounding set drops every capability, an
+		 * empty ambient set raises none; later lines add to it */
+		*given = bounding;
+		*set = 0;
 		return 0;
 	}
 	r = split_list(c, k, v + invert, &words);

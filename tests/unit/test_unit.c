@@ -805,9 +805,13 @@ static void test_repeated_keys(void **state)
 	assert_int_equal(s->start_limit_burst, 7);
 	assert_int_equal(s->start_limit_interval_usec, 0);
 	unit_spec_free(s);
-	/* CapabilityBoundingSet= empty: back to "not given" */
+	/* CapabilityBoundingSet= empty: the empty set (as systemd), later lines add */
 	s = parse_ok("[Service]\nExecStart=/x\nCapabilityBoundingSet=CAP_KILL\nCapabilityBoundingSet=\n");
-	assert_false(s->capability_bounding_set_given);
+	assert_true(s->capability_bounding_set_given);
+	assert_int_equal(s->capability_bounding_set, 0);
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/x\nCapabilityBoundingSet=\nCapabilityBoundingSet=CAP_KILL\n");
+	assert_int_equal(s->capability_bounding_set, UINT64_C(1) << CAP_KILL);
 	unit_spec_free(s);
 	/* Namespaces=none, "~" alone = every capability */
 	s = parse_ok("[Service]\nExecStart=/x\nNamespaces=none\nCapabilityBoundingSet=~\n");
