@@ -665,7 +665,9 @@ def test_isolated_unit_may_look_but_not_control(svcinit, workdir):
                             "exec sleep 1000\n")
     si = svcinit({
         "victim": unit_text("/bin/sleep 1000"),
-        "intruder": iso_unit("/bin/sh /share/ctl.sh", {"BindPaths": f"{share}:/share"}),
+        # svcctl is bound in: a checkout under /tmp is hidden by the unit's private /tmp
+        "intruder": iso_unit("/bin/sh /share/ctl.sh", {"BindPaths": f"{share}:/share",
+                                                        "BindReadOnlyPaths": SVCCTL}),
     })
     rc = read_when(share / "rc").strip()
     assert si.unit("victim")["state"] == "running", "an isolated unit stopped another unit"
