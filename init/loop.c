@@ -116,7 +116,13 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	int sig = w->signum;
 
-	if (L.forward && L.command > 0) {
+	/* a machine's PID 1 keeps busybox's reboot/poweroff/halt (and
+	 * ctrl-alt-del) for itself, COMMAND or not */
+	bool machine_sig = init_mode == INIT_MACHINE &&
+			   (sig == SIGINT || sig == SIGTERM || sig == SIGUSR1 || sig == SIGUSR2 ||
+			    sig == SIGPWR);
+
+	if (L.forward && L.command > 0 && !machine_sig) {
 		(void)kill(L.command, sig);
 		return;
 	}

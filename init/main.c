@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <time.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
@@ -150,7 +152,12 @@ static void on_changed(struct svc *s)
 		if (I.command && !I.command_started)
 			start_command();
 		if (!I.notified_ready) {
+			struct timespec up;
+
 			I.notified_ready = true;
+			clock_gettime(CLOCK_BOOTTIME, &up);
+			log_info("all units up (%zu) at %.3fs since boot", svc_count(),
+				 (double)up.tv_sec + (double)up.tv_nsec / 1e9);
 			notify_outer("READY=1");
 		}
 	}
@@ -225,11 +232,26 @@ void init_shutdown(enum init_end how, int exit_code)
 
 /* ---- machine mode ------------------------------------------------------------------ */
 
+/* Is something mounted on path? (A directory of the initramfs is on a tmpfs
+ * too, so the file system type alone does not tell.) */
+static bool mounted(const char *path)
+{
+	struct statx sx;
+	struct stat st, parent;
+	char up[PATH_MAX];
+
+	if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &sx) == 0 &&
+	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return sx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+	snprintf(up, sizeof(up), "%s/..", path);
+	return stat(path, &st) == 0 && stat(up, &parent) == 0 && st.st_dev != parent.st_dev;
+}
+
 static bool fs_is(const char *path, unsigned long magic)
 {
 	struct statfs sf;
 
-	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type == magic;
+	return mounted(path) && statfs(path, &sf) == 0 && (unsigned long)sf.f_type == magic;
 }
 
 static void mount_one(const char *src, const char *dst, const char *type, unsigned long flags,
@@ -248,8 +270,7 @@ static void machine_mounts(void)
 		mount_one("proc", "/proc", "proc", nsd | MS_NOEXEC, NULL);
 	if (!fs_is("/sys", SYSFS_MAGIC))
 		mount_one("sysfs", "/sys", "sysfs", nsd | MS_NOEXEC, NULL);
-	if (access("/dev/null", F_OK) < 0 || (!fs_is("/dev", TMPFS_MAGIC) &&
-					       !fs_is("/dev", 0x1373 /* devtmpfs reports tmpfs */)))
+	if (!mounted("/dev"))
 		mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
 	if (!fs_is("/dev/pts", DEVPTS_SUPER_MAGIC))
 		mount_one("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,

@@ -1648,7 +1648,8 @@ static void rmdir_wait(const char *dir, int64_t deadline)
 			break;
 		msleep(2);
 	}
-	if (r < 0)
+	/* never created (a failed create, a read-only hierarchy): nothing to say */
+	if (r < 0 && r != -ENOENT && r != -EROFS)
 		log_warn("cgroup: cannot remove %s: %s", dir, strerror(-r));
 }
 

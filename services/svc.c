@@ -110,6 +110,19 @@ static void warn_add(struct svc *s, const char *fmt, ...)
 	s->warnings[s->n_warnings++] = m;
 }
 
+/* No cgroup for the unit: every limit it asks for is a warning of its own. */
+static void warn_limits(struct svc *s, const char *why)
+{
+	static const char *const keys[] = { "MemoryMax", "MemoryHigh", "CPUWeight", "CPUQuota",
+					    "TasksMax", "IOWeight", "AllowedCPUs" };
+
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (s->spec->limits_set & (1u << i))
+			warn_add(s, "%s=: not applied: no cgroup for the unit (%s)", keys[i], why);
+	if (!s->spec->limits_set)
+		log_debug("%s: no cgroup for the unit (%s)", s->spec->name, why);
+}
+
 /* ---- output ------------------------------------------------------------ */
 
 /* One line of a unit's output: into its ring, to followers, to the console. */
@@ -623,7 +636,12 @@ static void notify_close(struct svc *s)
 
 static void set_error(struct svc *s, const char *what, int err)
 {
-	snprintf(s->error, sizeof(s->error), "unable to %s: %s", what, strerror(err));
+	/* the usual reason in a container started without CAP_SYS_ADMIN */
+	bool ns_denied = err == EPERM && strcmp(what, "clone") == 0 && s->spec->namespaces;
+
+	snprintf(s->error, sizeof(s->error), "unable to %s: %s%s", what, strerror(err),
+		 ns_denied ? " (new namespaces need CAP_SYS_ADMIN; Namespaces=none runs "
+			     "the unit without them)" : "");
 	log_err("%s: %s", s->spec->name, s->error);
 }
 
@@ -768,7 +786,7 @@ static int svc_spawn(struct svc *s)
 		if (!s->cg) {
 			r = cg_unit_create(M.cfg.cg, spec->name, &s->cg);
 			if (r < 0) {
-				warn_add(s, "cgroup: unable to create: %s", strerror(-r));
+				warn_limits(s, strerror(-r));
 				s->cg = NULL;
 			}
 		}
@@ -784,8 +802,8 @@ static int svc_spawn(struct svc *s)
 				plan.n_v1_procs_fds = 0;
 			plan.v1_procs_fds = v1fds;
 		}
-	} else if (spec->limits_set) {
-		warn_add(s, "cgroup limits not applied: no cgroup hierarchy");
+	} else {
+		warn_limits(s, "no cgroup hierarchy");
 	}
 
 	r = output_prepare(s, fds, &what);
