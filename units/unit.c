@@ -957,6 +957,8 @@ struct key_def {
 	size_t off;                /* field in struct unit_spec */
 	unsigned flags;            /* parser specific: KF_* or a UNIT_LIM_* bit */
 	uint64_t min, max, dflt;
+	const char *const *names;  /* p_enum: the words, indexed by value */
+	size_t n_names;
 };
 
 enum {
@@ -1123,6 +1125,7 @@ static const char *const action_names[] = {
 	[UNIT_ACTION_POWEROFF] = "poweroff", [UNIT_ACTION_REBOOT] = "reboot",
 };
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define ENUM(a) a, N_ELEM(a)
 
 const char *unit_type_to_string(enum unit_type t)
 {
@@ -1139,33 +1142,23 @@ const char *unit_action_to_string(enum unit_action a)
 	return (size_t)a < N_ELEM(action_names) ? action_names[a] : "unknown";
 }
 
-static int p_type(struct parse_ctx *c, const struct key_def *k, const char *v)
+/* Type= Restart= SuccessAction= FailureAction=: one word of k->names; empty
+ * is the default (k->dflt). */
+static int p_enum(struct parse_ctx *c, const struct key_def *k, const char *v)
 {
-	int i = *v ? lookup(type_names, N_ELEM(type_names), v) : UNIT_SIMPLE;
+	int i = *v ? lookup(k->names, k->n_names, v) : (int)k->dflt;
 
-	if (i < 0)
-		return kerr(c, k, "invalid value \"%s\" (expected simple, notify or oneshot)", v);
-	c->spec->type = (enum unit_type)i;
-	return 0;
-}
+	if (i < 0) {
+		char expected[128] = "";
+		size_t off = 0;
 
-static int p_restart(struct parse_ctx *c, const struct key_def *k, const char *v)
-{
-	int i = *v ? lookup(restart_names, N_ELEM(restart_names), v) : UNIT_RESTART_ON_FAILURE;
-
-	if (i < 0)
-		return kerr(c, k, "invalid value \"%s\" (expected no, on-failure or always)", v);
-	c->spec->restart = (enum unit_restart)i;
-	return 0;
-}
-
-static int p_action(struct parse_ctx *c, const struct key_def *k, const char *v)
-{
-	int i = *v ? lookup(action_names, N_ELEM(action_names), v) : UNIT_ACTION_NONE;
-
-	if (i < 0)
-		return kerr(c, k, "invalid value \"%s\" (expected none, exit, poweroff or reboot)", v);
-	*FIELD(c, k, enum unit_action) = (enum unit_action)i;
+		for (size_t j = 0; j < k->n_names && off < sizeof(expected); j++)
+			off += (size_t)snprintf(expected + off, sizeof(expected) - off, "%s%s",
+						j == 0 ? "" : j + 1 == k->n_names ? " or " : ", ",
+						k->names[j]);
+		return kerr(c, k, "invalid value \"%s\" (expected %s)", v, expected);
+	}
+	*FIELD(c, k, int) = i;
 	return 0;
 }
 
@@ -1756,59 +1749,62 @@ static int p_cpus(struct parse_ctx *c, const struct key_def *k, const char *v)
 #define SVC SEC_SERVICE
 
 static const struct key_def keys[] = {
-	{ "Description", SEC_UNIT, p_string, OFF(description), 0, 0, 0, 0 },
-	{ "After", SEC_UNIT, p_units, OFF(after), 0, 0, 0, 0 },
-	{ "Requires", SEC_UNIT, p_units, OFF(requires), 0, 0, 0, 0 },
-	{ "Wants", SEC_UNIT, p_units, OFF(wants), 0, 0, 0, 0 },
-	{ "StartLimitBurst", ANY, p_unsigned, OFF(start_limit_burst), 0, 0, 1000000, 5 },
+	{ "Description", SEC_UNIT, p_string, OFF(description), 0, 0, 0, 0, NULL, 0 },
+	{ "After", SEC_UNIT, p_units, OFF(after), 0, 0, 0, 0, NULL, 0 },
+	{ "Requires", SEC_UNIT, p_units, OFF(requires), 0, 0, 0, 0, NULL, 0 },
+	{ "Wants", SEC_UNIT, p_units, OFF(wants), 0, 0, 0, 0, NULL, 0 },
+	{ "StartLimitBurst", ANY, p_unsigned, OFF(start_limit_burst), 0, 0, 1000000, 5, NULL, 0 },
 	{ "StartLimitIntervalSec", ANY, p_time, OFF(start_limit_interval_usec), 0, 0, 0,
-	  10 * USEC_PER_SEC },
+	  10 * USEC_PER_SEC, NULL, 0 },
 
-	{ "Type", SVC, p_type, OFF(type), 0, 0, 0, 0 },
-	{ "ExecStart", SVC, p_exec, OFF(argv), 0, 0, 0, 0 },
-	{ "Environment", SVC, p_env, OFF(environment), 0, 0, 0, 0 },
-	{ "EnvironmentFile", SVC, p_env_file, OFF(environment_files), 0, 0, 0, 0 },
-	{ "WorkingDirectory", SVC, p_path, OFF(working_directory), 0, 0, 0, 0 },
-	{ "User", SVC, p_ident, OFF(user), 0, 0, 0, 0 },
-	{ "Group", SVC, p_ident, OFF(group), 0, 0, 0, 0 },
-	{ "SupplementaryGroups", SVC, p_groups, OFF(supplementary_groups), 0, 0, 0, 0 },
-	{ "Restart", SVC, p_restart, OFF(restart), 0, 0, 0, 0 },
+	{ "Type", SVC, p_enum, OFF(type), 0, 0, 0, UNIT_SIMPLE, ENUM(type_names) },
+	{ "ExecStart", SVC, p_exec, OFF(argv), 0, 0, 0, 0, NULL, 0 },
+	{ "Environment", SVC, p_env, OFF(environment), 0, 0, 0, 0, NULL, 0 },
+	{ "EnvironmentFile", SVC, p_env_file, OFF(environment_files), 0, 0, 0, 0, NULL, 0 },
+	{ "WorkingDirectory", SVC, p_path, OFF(working_directory), 0, 0, 0, 0, NULL, 0 },
+	{ "User", SVC, p_ident, OFF(user), 0, 0, 0, 0, NULL, 0 },
+	{ "Group", SVC, p_ident, OFF(group), 0, 0, 0, 0, NULL, 0 },
+	{ "SupplementaryGroups", SVC, p_groups, OFF(supplementary_groups), 0, 0, 0, 0, NULL, 0 },
+	{ "Restart", SVC, p_enum, OFF(restart), 0, 0, 0, UNIT_RESTART_ON_FAILURE,
+	  ENUM(restart_names) },
 	{ "RestartSec", SVC, p_time, OFF(restart_usec), KF_TIME_FINITE, 0, 0,
-	  100 * USEC_PER_MSEC },
-	{ "RestartSteps", SVC, p_unsigned, OFF(restart_steps), 0, 0, 1000, 8 },
+	  100 * USEC_PER_MSEC, NULL, 0 },
+	{ "RestartSteps", SVC, p_unsigned, OFF(restart_steps), 0, 0, 1000, 8, NULL, 0 },
 	{ "RestartMaxDelaySec", SVC, p_time, OFF(restart_max_usec), KF_TIME_FINITE, 0, 0,
-	  30 * USEC_PER_SEC },
-	{ "SuccessAction", SVC, p_action, OFF(success_action), 0, 0, 0, 0 },
-	{ "FailureAction", SVC, p_action, OFF(failure_action), 0, 0, 0, 0 },
+	  30 * USEC_PER_SEC, NULL, 0 },
+	{ "SuccessAction", SVC, p_enum, OFF(success_action), 0, 0, 0, UNIT_ACTION_NONE,
+	  ENUM(action_names) },
+	{ "FailureAction", SVC, p_enum, OFF(failure_action), 0, 0, 0, UNIT_ACTION_NONE,
+	  ENUM(action_names) },
 	{ "TimeoutStartSec", SVC, p_time, OFF(timeout_start_usec), KF_TIME_ZERO_INF, 0, 0,
-	  90 * USEC_PER_SEC },
+	  90 * USEC_PER_SEC, NULL, 0 },
 	{ "TimeoutStopSec", SVC, p_time, OFF(timeout_stop_usec), KF_TIME_ZERO_INF, 0, 0,
-	  10 * USEC_PER_SEC },
-	{ "KillSignal", SVC, p_signal, OFF(kill_signal), 0, 0, 0, 0 },
-	{ "NoNewPrivileges", SVC, p_bool, OFF(no_new_privileges), 0, 0, 0, 0 },
+	  10 * USEC_PER_SEC, NULL, 0 },
+	{ "KillSignal", SVC, p_signal, OFF(kill_signal), 0, 0, 0, 0, NULL, 0 },
+	{ "NoNewPrivileges", SVC, p_bool, OFF(no_new_privileges), 0, 0, 0, 0, NULL, 0 },
 	{ "CapabilityBoundingSet", SVC, p_caps, OFF(capability_bounding_set), KF_BOUNDING,
-	  0, 0, 0 },
-	{ "AmbientCapabilities", SVC, p_caps, OFF(ambient_capabilities), 0, 0, 0, 0 },
-	{ "StandardOutput", SVC, p_output, OFF(std_output), 0, 0, 0, 0 },
-	{ "StandardError", SVC, p_output, OFF(std_error), 0, 0, 0, 0 },
+	  0, 0, 0, NULL, 0 },
+	{ "AmbientCapabilities", SVC, p_caps, OFF(ambient_capabilities), 0, 0, 0, 0, NULL, 0 },
+	{ "StandardOutput", SVC, p_output, OFF(std_output), 0, 0, 0, 0, NULL, 0 },
+	{ "StandardError", SVC, p_output, OFF(std_error), 0, 0, 0, 0, NULL, 0 },
 
-	{ "Namespaces", SVC, p_namespaces, OFF(namespaces), 0, 0, 0, 0 },
-	{ "Hostname", SVC, p_hostname, OFF(hostname), 0, 0, 0, 0 },
-	{ "RootDirectory", SVC, p_path, OFF(root_directory), 0, 0, 0, 0 },
-	{ "Overlay", SVC, p_bool, OFF(overlay), 0, 0, 0, 1 },
-	{ "OverlayUpper", SVC, p_path, OFF(overlay_upper), 0, 0, 0, 0 },
-	{ "BindPaths", SVC, p_binds, OFF(binds), 0, 0, 0, 0 },
-	{ "BindReadOnlyPaths", SVC, p_binds, OFF(binds), KF_READ_ONLY, 0, 0, 0 },
+	{ "Namespaces", SVC, p_namespaces, OFF(namespaces), 0, 0, 0, 0, NULL, 0 },
+	{ "Hostname", SVC, p_hostname, OFF(hostname), 0, 0, 0, 0, NULL, 0 },
+	{ "RootDirectory", SVC, p_path, OFF(root_directory), 0, 0, 0, 0, NULL, 0 },
+	{ "Overlay", SVC, p_bool, OFF(overlay), 0, 0, 0, 1, NULL, 0 },
+	{ "OverlayUpper", SVC, p_path, OFF(overlay_upper), 0, 0, 0, 0, NULL, 0 },
+	{ "BindPaths", SVC, p_binds, OFF(binds), 0, 0, 0, 0, NULL, 0 },
+	{ "BindReadOnlyPaths", SVC, p_binds, OFF(binds), KF_READ_ONLY, 0, 0, 0, NULL, 0 },
 
-	{ "MemoryMax", SVC, p_mem, OFF(memory_max), UNIT_LIM_MEMORY_MAX, 0, 0, UNIT_INFINITY },
+	{ "MemoryMax", SVC, p_mem, OFF(memory_max), UNIT_LIM_MEMORY_MAX, 0, 0, UNIT_INFINITY, NULL, 0 },
 	{ "MemoryHigh", SVC, p_mem, OFF(memory_high), UNIT_LIM_MEMORY_HIGH, 0, 0,
-	  UNIT_INFINITY },
-	{ "CPUWeight", SVC, p_limit_num, OFF(cpu_weight), UNIT_LIM_CPU_WEIGHT, 1, 10000, 0 },
-	{ "CPUQuota", SVC, p_quota, OFF(cpu_quota_percent), UNIT_LIM_CPU_QUOTA, 1, 1000000, 0 },
+	  UNIT_INFINITY, NULL, 0 },
+	{ "CPUWeight", SVC, p_limit_num, OFF(cpu_weight), UNIT_LIM_CPU_WEIGHT, 1, 10000, 0, NULL, 0 },
+	{ "CPUQuota", SVC, p_quota, OFF(cpu_quota_percent), UNIT_LIM_CPU_QUOTA, 1, 1000000, 0, NULL, 0 },
 	{ "TasksMax", SVC, p_limit_num, OFF(tasks_max), UNIT_LIM_TASKS_MAX, 1,
-	  UINT64_MAX - 1, UNIT_INFINITY },
-	{ "IOWeight", SVC, p_limit_num, OFF(io_weight), UNIT_LIM_IO_WEIGHT, 1, 10000, 0 },
-	{ "AllowedCPUs", SVC, p_cpus, OFF(allowed_cpus), UNIT_LIM_ALLOWED_CPUS, 0, 0, 0 },
+	  UINT64_MAX - 1, UNIT_INFINITY, NULL, 0 },
+	{ "IOWeight", SVC, p_limit_num, OFF(io_weight), UNIT_LIM_IO_WEIGHT, 1, 10000, 0, NULL, 0 },
+	{ "AllowedCPUs", SVC, p_cpus, OFF(allowed_cpus), UNIT_LIM_ALLOWED_CPUS, 0, 0, 0, NULL, 0 },
 };
 
 #define N_KEYS N_ELEM(keys)
