@@ -71,9 +71,9 @@ $(B)/tests/test_unit: tests/unit/test_unit.c $(UNIT_OBJS) $(B)/init/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\" -o $@ $^ $(DEPS_LIBS) -lcmocka
 
-$(B)/tests/test_proto: tests/unit/test_proto.c $(B)/init/proto.o $(B)/services/notify.o $(B)/services/logbuf.o
+$(B)/tests/test_proto: tests/unit/test_proto.c $(B)/init/proto.o $(B)/services/notify.o $(B)/services/logbuf.o $(UNIT_OBJS) $(B)/init/log.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
 $(B)/tests/test_fsm: tests/unit/test_fsm.c $(B)/services/fsm.o
 	@mkdir -p $(dir $@)

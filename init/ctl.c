@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@
 #include "services/svc.h"
 
 #define CTL_CLIENTS_MAX   512
+#define CTL_UNPRIV_MAX    448          /* the rest is kept for root */
+#define CTL_UNPRIV_OUT_MAX (32u << 20) /* reply bytes held for non-root clients, all together */
 #define CTL_OUT_MAX       (16u << 20)  /* reply bytes buffered per client */
 #define CTL_READ_TIMEOUT  10.0         /* to send the request line */
 #define CTL_WRITE_TIMEOUT 30.0         /* to take the reply */
@@ -42,6 +45,8 @@ struct client {
 	ev_timer timer;
 	uid_t uid;
 	pid_t pid;
+	int pidfd;                 /* the peer process, to tell it is still the same */
+	size_t counted_out;        /* bytes counted in C.unpriv_out */
 	enum { C_READ, C_PENDING, C_WRITE, C_STREAM } phase;
 	struct svc *follow;        /* C_STREAM: logs -f of this unit */
 	size_t dropped;            /* C_STREAM: bytes dropped for a slow reader */
@@ -65,6 +70,8 @@ static struct {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct client *clients;
 	size_t n_clients;
+	size_t n_unpriv;        /* clients that are not uid 0 */
+	size_t unpriv_out;      /* reply bytes held for them */
 } C = { .fd = -1 };
 
 /* ---- output buffer ---------------------------------------------------- */
@@ -112,10 +119,18 @@ static void out_printf(struct client *c, const char *fmt, ...)
 
 static void out_json_str(struct client *c, const char *s)
 {
+	size_t valid = s ? unit_utf8_span(s, strlen(s)) : 0;
+
 	out_add(c, "\"", 1);
-	for (; s && *s; s++) {
+	for (; s && *s; s++, valid = valid ? valid - 1 : 0) {
 		unsigned char ch = (unsigned char)*s;
 
+		if (!valid && ch >= 0x80) {
+			/* not UTF-8 (a file name, say): keep the JSON valid */
+			out_add(c, "\\ufffd", 6);
+			valid = unit_utf8_span(s + 1, strlen(s + 1)) + 1;
+			continue;
+		}
 		if (ch == '"' || ch == '\\') {
 			char e[2] = { '\\', (char)ch };
 			out_add(c, e, 2);
@@ -135,6 +150,11 @@ static void client_free(struct client *c)
 	ev_io_stop(C.loop, &c->io);
 	ev_timer_stop(C.loop, &c->timer);
 	(void)close(c->fd);
+	if (c->pidfd >= 0)
+		(void)close(c->pidfd);
+	if (c->uid != 0)
+		C.n_unpriv--;
+	C.unpriv_out -= c->counted_out;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -153,6 +173,7 @@ static void client_free(struct client *c)
 }
 
 static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents);
 
 /* The reply is complete: header first, then what was buffered. */
 static void client_finish(struct client *c, int code)
@@ -169,6 +190,14 @@ static void client_finish(struct client *c, int code)
 		out_printf(c, "reply too large\n");
 		body_len = c->out_len;
 	}
+	if (c->uid != 0 && C.unpriv_out + c->out_len > CTL_UNPRIV_OUT_MAX) {
+		/* unprivileged clients that do not read cannot make PID 1 hold
+		 * more than this, all together */
+		code = PROTO_FAILED;
+		c->out_len = 0;
+		out_printf(c, "busy: too many replies waiting to be read, try again\n");
+		body_len = c->out_len;
+	}
 	n = snprintf(head, sizeof(head), "%d\n", code);
 	/* put the header in front of the body */
 	out_add(c, head, (size_t)n);
@@ -178,6 +207,10 @@ static void client_finish(struct client *c, int code)
 	}
 	memmove(c->out + n, c->out, body_len);
 	memcpy(c->out, head, (size_t)n);
+	if (c->uid != 0) {
+		c->counted_out = c->out_len;
+		C.unpriv_out += c->counted_out;
+	}
 
 	c->out_off = 0;
 	ev_io_stop(C.loop, &c->io);
@@ -213,7 +246,8 @@ static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		/* all sent: wait for more output, or for the client to leave */
 		c->out_len = c->out_off = 0;
 		ev_io_stop(loop, &c->io);
-		ev_io_set(&c->io, c->fd, EV_READ);
+		ev_io_init(&c->io, client_read_cb, c->fd, EV_READ);
+		c->io.data = c;
 		ev_io_start(loop, &c->io);
 		return;
 	}
@@ -733,7 +767,8 @@ void ctl_output(struct svc *s, const char *line, size_t len)
 		out_add(c, "\n", 1);
 		if (!(c->io.events & EV_WRITE)) {
 			ev_io_stop(C.loop, &c->io);
-			ev_io_set(&c->io, c->fd, EV_WRITE);
+			ev_io_init(&c->io, client_write_cb, c->fd, EV_WRITE);
+			c->io.data = c;
 			ev_io_start(C.loop, &c->io);
 		}
 	}
@@ -748,6 +783,15 @@ void ctl_forget(struct svc *s)
 		if (c->follow == s)
 			client_free(c);
 	}
+}
+
+/* Is the process that connected still there, and the same one? (Its pidfd
+ * was taken at accept: a reused pid cannot pass for it.) */
+static bool peer_alive(const struct client *c)
+{
+	if (c->pidfd < 0)
+		return false;
+	return syscall(SYS_pidfd_send_signal, c->pidfd, 0, NULL, 0) == 0;
 }
 
 static bool cmd_privileged(const char *cmd)
@@ -776,11 +820,19 @@ static void client_dispatch(struct client *c)
 		client_finish(c, PROTO_EPERM);
 		return;
 	}
-	if (cmd_privileged(cmd) && c->pid > 0) {
+	if (cmd_privileged(cmd)) {
 		/* root inside an isolated unit is still not an administrator:
-		 * units may look (status, wait), not control */
-		struct svc *from = svc_of_pid(c->pid);
+		 * units may look (status, wait), not control. The peer must
+		 * still be there for its cgroup to tell: fail closed. */
+		struct svc *from = c->pid > 0 ? svc_of_pid(c->pid) : NULL;
 
+		/* pid 0: a peer in an outer PID namespace (an administrator on
+		 * the host of svcinit's container); units are never there */
+		if (!from && c->pid > 0 && !peer_alive(c)) {
+			out_printf(c, "%s: permission denied (the connecting process is gone)\n", cmd);
+			client_finish(c, PROTO_EPERM);
+			return;
+		}
 		if (from) {
 			out_printf(c, "%s: permission denied (request from unit %s)\n", cmd,
 				   from->spec->name);
@@ -873,6 +925,23 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	client_dispatch(c);
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+static int peer_pidfd(int fd, pid_t pid)
+{
+	socklen_t len = sizeof(int);
+	int pfd = -1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len) == 0 && pfd >= 0)
+		return pfd;   /* the peer itself, whatever happened since (Linux 6.5) */
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd >= 0)
+		(void)fcntl(pfd, F_SETFD, FD_CLOEXEC);
+	return pfd;
+}
+
 static void accept_backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	ev_io_start(loop, &C.io);
@@ -886,11 +955,6 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		struct client *c;
 		int fd;
 
-		if (C.n_clients >= CTL_CLIENTS_MAX) {
-			/* full: leave the rest in the backlog until a slot frees */
-			ev_io_stop(loop, &C.io);
-			return;
-		}
 		fd = accept4(C.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -905,6 +969,16 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			(void)close(fd);
 			continue;
 		}
+		/* full, or the unprivileged share is: say so and close, so that
+		 * nobody can lock root out by holding connections */
+		if (C.n_clients >= CTL_CLIENTS_MAX ||
+		    (cr.uid != 0 && C.n_unpriv >= CTL_UNPRIV_MAX)) {
+			static const char busy[] = "1\ntoo many clients, try again\n";
+
+			(void)send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			(void)close(fd);
+			continue;
+		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			(void)close(fd);
@@ -913,6 +987,9 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		c->fd = fd;
 		c->uid = cr.uid;
 		c->pid = cr.pid;
+		c->pidfd = peer_pidfd(fd, cr.pid);
+		if (c->uid != 0)
+			C.n_unpriv++;
 		c->phase = C_READ;
 		ev_io_init(&c->io, client_read_cb, fd, EV_READ);
 		c->io.data = c;

@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -443,6 +444,48 @@ static void run_dir_init(void)
 	snprintf(I.run_dir, sizeof(I.run_dir), "%s", I.sock_dir);
 }
 
+/* libev aborts when its allocator fails: PID 1 must not. Wait for memory
+ * instead (the OOM killer leaves svcinit alone, so it comes back). */
+static void *loop_alloc(void *ptr, long size)
+{
+	static bool told;
+
+	if (size == 0) {
+		free(ptr);
+		return NULL;
+	}
+	for (;;) {
+		void *p = realloc(ptr, (size_t)size);
+		struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+
+		if (p) {
+			told = false;
+			return p;
+		}
+		if (!told)
+			log_err("out of memory for the event loop (%ld bytes): waiting", size);
+		told = true;
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
+/* A booting machine starts with a soft limit of 1024 descriptors, and
+ * svcinit keeps a few per unit: take what the hard limit allows (as systemd
+ * does). Units get the original soft limit back (spawn.c). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	spawn_nofile_soft = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_debug("unable to raise the descriptor limit: %s", strerror(errno));
+	}
+}
+
 /* svcinit --check: the unit directory as svcinit would load it, nothing run. */
 static int check_units(void)
 {
@@ -500,6 +543,8 @@ int main(int argc, char **argv)
 	log_info("svcinit %s starting in %s mode, units from %s", SVCINIT_VERSION,
 		 init_mode_name(), I.units_dir);
 
+	ev_set_allocator(loop_alloc);
+	raise_fd_limit();
 	I.loop = ev_default_loop(EVFLAG_SIGNALFD | EVFLAG_NOENV);
 	if (!I.loop) {
 		log_err("unable to create the event loop");

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "services/notify.h"
+#include "units/unit.h"
 
 static bool starts(const char *p, size_t n, const char *key, const char **ret_val)
 {
@@ -55,6 +56,15 @@ int notify_parse(const char *buf, size_t len, struct notify_msg *m)
 			for (size_t i = 0; i < k; i++) {
 				unsigned char c = (unsigned char)v[i];
 				m->status[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+			}
+			/* status goes into JSON: bytes that are not UTF-8 become '?'
+			 * (a sequence cut by the length limit too) */
+			for (size_t i = 0; i < k;) {
+				size_t ok = unit_utf8_span(m->status + i, k - i);
+
+				i += ok;
+				if (i < k)
+					m->status[i++] = '?';
 			}
 			m->status[k] = '\0';
 			m->have_status = true;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,6 +38,8 @@
 #endif
 
 #define SPAWN_STEP_MAX 48
+
+unsigned long spawn_nofile_soft;
 #define SPAWN_TIMEOUT_SEC 30   /* a child that neither execs nor fails by then */
 
 struct spawn_msg {
@@ -200,6 +203,16 @@ static __attribute__((noreturn)) void child_exec(const struct exec_plan *p, int 
 		child_fail(chan, step, -r);
 	/* no descriptor of svcinit's survives the exec, whatever its flags */
 	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* the descriptor limit svcinit itself started with, now that the many
+	 * descriptors it holds are about to close */
+	if (spawn_nofile_soft) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > spawn_nofile_soft) {
+			rl.rlim_cur = spawn_nofile_soft;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	execve(p->path, p->argv, p->envp);
 	child_fail(chan, "execute", errno);
 }

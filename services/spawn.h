@@ -61,6 +61,10 @@ struct spawn_result {
 	int chan_fd;               /* reaper status channel, -1 without a reaper */
 };
 
+/* The descriptor limit units start with: svcinit raises its own (0: leave
+ * it as inherited). */
+extern unsigned long spawn_nofile_soft;
+
 /* Start the plan. Returns 0 and *ret, or -errno with *ret_step naming the
  * failing step ("execve", "mount overlay", ...). The child is reaped by the
  * caller's SIGCHLD handling even on failure (ret->pid is set whenever a child

@@ -219,12 +219,19 @@ static int output_prepare(struct svc *s, int child_fds[3], const char **ret_what
 			break;
 		case UNIT_OUTPUT_FILE:
 		case UNIT_OUTPUT_APPEND:
-			fd = open(os[i]->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
+			/* O_NONBLOCK: a FIFO nobody reads must not hang PID 1 in
+			 * open(2) (it fails with ENXIO instead); the unit gets a
+			 * blocking descriptor */
+			fd = open(os[i]->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 				  (os[i]->kind == UNIT_OUTPUT_FILE ? O_TRUNC : O_APPEND), 0644);
 			if (fd < 0) {
-				*ret_what = os[i]->path;
+				static char what[300];
+
+				snprintf(what, sizeof(what), "open %s", os[i]->path);
+				*ret_what = what;
 				return -errno;
 			}
+			(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 			child_fds[i + 1] = fd;
 			break;
 		case UNIT_OUTPUT_NULL:

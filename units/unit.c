@@ -470,6 +470,46 @@ int unit_parse_signal(const char *s, int *ret_signo)
 	return -EINVAL;
 }
 
+size_t unit_utf8_span(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p, *end = s + n;
+
+	while (s < end) {
+		unsigned char b = *s;
+		size_t k;
+		uint32_t cp;
+
+		if (b < 0x80) {
+			s++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf) {
+			k = 1;
+			cp = b & 0x1f;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			k = 2;
+			cp = b & 0x0f;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			k = 3;
+			cp = b & 0x07;
+		} else {
+			break;
+		}
+		if ((size_t)(end - s) <= k)
+			break;
+		for (size_t i = 1; i <= k; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return (size_t)(s - (const unsigned char *)p);
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			break;
+		s += k + 1;
+	}
+	return (size_t)(s - (const unsigned char *)p);
+}
+
 bool unit_name_valid(const char *name)
 {
 	size_t n;
@@ -484,7 +524,8 @@ bool unit_name_valid(const char *name)
 		if (!is_alpha(c) && !is_digit(c) && !strchr("_.@-", c))
 			return false;
 	}
-	return n > 0;
+	/* "." and ".." would become path components (sockets, cgroups) */
+	return n > 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
 /* [A-Za-z_][A-Za-z0-9_]* */
@@ -1927,6 +1968,13 @@ static void finish_line(struct parse_ctx *c)
 	c->expect_key = false;
 }
 
+/* Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF):
+ * whatever a unit file says ends up in JSON status. */
+static bool utf8_valid(const char *p, size_t n)
+{
+	return unit_utf8_span(p, n) == n;
+}
+
 /* Read one logical line into c->line: leading/trailing blanks stripped,
  * backslash continuations joined. Returns false if it must not reach inih
  * (reported). */
@@ -1952,6 +2000,10 @@ static bool read_line(struct parse_ctx *c, size_t limit)
 				perr(c, phys, "invalid character 0x%02x (not a text file?)", ch);
 				bad = true;
 			}
+		}
+		if (!bad && !utf8_valid(s, (size_t)(e - s))) {
+			perr(c, phys, "invalid UTF-8 (unit files are UTF-8 text)");
+			bad = true;
 		}
 		if (phys == 1 && e - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 			s += 3;
@@ -2189,7 +2241,7 @@ static int load_at(int dirfd, const char *fname, const char *display, const char
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, cap;
 	int fd = -1, r;
 
 	*ret_spec = NULL;
@@ -2224,14 +2276,29 @@ static int load_at(int dirfd, const char *fname, const char *display, const char
 		r = too_big(display, diag);
 		goto out;
 	}
-	buf = malloc(UNIT_FILE_MAX + 1);
+	/* as large as the file, not as the limit: a reload reads every file */
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
 	if (!buf) {
 		r = -ENOMEM;
 		unit_diag_add(diag, "%s: %s", display, strerror(-r));
 		goto out;
 	}
 	while (len < UNIT_FILE_MAX + 1) {
-		ssize_t n = read(fd, buf + len, UNIT_FILE_MAX + 1 - len);
+		ssize_t n;
+
+		if (len == cap) {   /* it grew while we read: up to the limit */
+			char *nb = realloc(buf, UNIT_FILE_MAX + 1);
+
+			if (!nb) {
+				r = -ENOMEM;
+				unit_diag_add(diag, "%s: %s", display, strerror(-r));
+				goto out;
+			}
+			buf = nb;
+			cap = UNIT_FILE_MAX + 1;
+		}
+		n = read(fd, buf + len, cap - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -166,6 +166,9 @@ bool unit_spec_equal(const struct unit_spec *a, const struct unit_spec *b);
 
 bool unit_name_valid(const char *name);
 
+/* How many bytes from the start of s are well-formed UTF-8. */
+size_t unit_utf8_span(const char *s, size_t n);
+
 /* Value parsers; each returns 0 or -EINVAL (-ERANGE on overflow). */
 int unit_parse_time(const char *s, uint64_t *ret_usec);   /* "100ms" "5s" "2min" "3" "infinity" */
 int unit_parse_size(const char *s, uint64_t *ret_bytes);  /* "512" "64K" "2M" "1G" "1T" (1024-based), "infinity" */

@@ -602,6 +602,35 @@ static void test_line_length(void **state)
 	unit_diag_free(&d);
 }
 
+static void test_names_and_utf8(void **state)
+{
+	struct unit_diag d = { 0 };
+	struct unit_spec *s;
+	static const char latin1[] = "[Unit]\nDescription=caf\xe9\n[Service]\nExecStart=/bin/true\n";
+	static const char overlong[] = "[Service]\nExecStart=/bin/echo \xc0\xaf\n";
+
+	(void)state;
+	assert_false(unit_name_valid("."));
+	assert_false(unit_name_valid(".."));
+	assert_true(unit_name_valid("..."));   /* odd, but no path component of its own */
+	assert_true(unit_name_valid("a.b@c-d_e"));
+
+	s = parse_ok("[Unit]\nDescription=caf\xc3\xa9 \xe2\x9c\x93\n[Service]\nExecStart=/bin/true\n");
+	assert_string_equal(s->description, "caf\xc3\xa9 \xe2\x9c\x93");
+	unit_spec_free(s);
+	parse_bad(latin1, sizeof(latin1) - 1, &d);
+	assert_diag(&d, "t.service:2: invalid UTF-8");
+	unit_diag_free(&d);
+	parse_bad(overlong, sizeof(overlong) - 1, &d);
+	assert_diag(&d, "t.service:2: invalid UTF-8");
+	unit_diag_free(&d);
+
+	assert_int_equal(unit_utf8_span("ab\xff", 3), 2);
+	assert_int_equal(unit_utf8_span("\xed\xa0\x80", 3), 0);   /* a surrogate */
+	assert_int_equal(unit_utf8_span("\xf0\x9f\x98\x80!", 5), 5);
+	assert_int_equal(unit_utf8_span("\xf0\x9f\x98", 3), 0);   /* cut short */
+}
+
 static void test_binary_garbage(void **state)
 {
 	static const char nul[] = "[Service]\nExecStart=/bin/true\nDescr\0iption=x\n";
@@ -1410,6 +1439,7 @@ int main(void)
 		cmocka_unit_test(test_bad_dir),
 		cmocka_unit_test(test_line_numbers),
 		cmocka_unit_test(test_line_length),
+		cmocka_unit_test(test_names_and_utf8),
 		cmocka_unit_test(test_binary_garbage),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_repeated_keys),
