@@ -95,7 +95,7 @@ static void test_notify_parse_hostile(void **state)
 	assert_int_equal(strlen(m.status), NOTIFY_STATUS_MAX - 1);
 	assert_int_equal(m.status[3], ' ');
 	/* not UTF-8: replaced, so status JSON stays valid for everyone */
-	assert_int_equal(notify_parse("STATUS=\xff ok \xc3\xa9", 13, &m), 0);
+	assert_int_equal(notify_parse("STATUS=\xff ok \xc3\xa9", 14, &m), 0);
 	assert_string_equal(m.status, "? ok \xc3\xa9");
 }
 
