@@ -328,14 +328,13 @@ static void status_table(struct client *c)
 		   "SINCE", "MEMORY", "DESCRIPTION");
 	for (size_t i = 0; i < svc_count(); i++) {
 		struct svc *s = svc_at(i);
-		struct cg_stats st;
 		char pid[16] = "-", since[32], mem[32];
 
-		stats_of(s, &st);
 		if (s->main_pid > 0)
 			snprintf(pid, sizeof(pid), "%d", (int)s->main_pid);
 		fmt_since(since, sizeof(since), s->since);
-		fmt_bytes(mem, sizeof(mem), st.memory_bytes);
+		/* the table shows memory only: one file a unit, not three */
+		fmt_bytes(mem, sizeof(mem), s->cg ? cg_unit_memory(s->cg) : UINT64_MAX);
 		out_printf(c, "%-24s %-10s %8s %8u %8s %8s  %s\n", s->spec->name,
 			   svc_state_name(s), pid, s->restarts, since, mem, s->spec->description);
 	}

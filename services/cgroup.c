@@ -1605,6 +1605,20 @@ bool cg_unit_empty(struct cg_unit *cg)
 	return count_procs(cg) <= 0;
 }
 
+uint64_t cg_unit_memory(struct cg_unit *cg)
+{
+	const char *d1;
+	uint64_t v;
+
+	if (!cg)
+		return UINT64_MAX;
+	if (v2_has(cg, CTL_MEMORY) && cg_read_u64(cg->v2_dir, "memory.current", &v) == 0)
+		return v;
+	if ((d1 = v1_dir_of(cg, CTL_MEMORY)) && cg_read_u64(d1, "memory.usage_in_bytes", &v) == 0)
+		return v;
+	return UINT64_MAX;
+}
+
 void cg_unit_stats(struct cg_unit *cg, struct cg_stats *ret_stats)
 {
 	const char *d1;
@@ -1617,10 +1631,7 @@ void cg_unit_stats(struct cg_unit *cg, struct cg_stats *ret_stats)
 	if (!cg)
 		return;
 
-	if (v2_has(cg, CTL_MEMORY) && cg_read_u64(cg->v2_dir, "memory.current", &v) == 0)
-		ret_stats->memory_bytes = v;
-	else if ((d1 = v1_dir_of(cg, CTL_MEMORY)) && cg_read_u64(d1, "memory.usage_in_bytes", &v) == 0)
-		ret_stats->memory_bytes = v;
+	ret_stats->memory_bytes = cg_unit_memory(cg);
 
 	if (v2_has(cg, CTL_PIDS) && cg_read_u64(cg->v2_dir, "pids.current", &v) == 0)
 		ret_stats->tasks = v;

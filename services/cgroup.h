@@ -127,6 +127,8 @@ struct cg_stats {
 	uint64_t cpu_usec;       /* cpu.stat usage_usec (v1 cpuacct.usage / 1000); UINT64_MAX when unknown */
 };
 void cg_unit_stats(struct cg_unit *cg, struct cg_stats *ret_stats);
+/* Only the memory figure (what the status table shows): UINT64_MAX if unknown. */
+uint64_t cg_unit_memory(struct cg_unit *cg);
 
 /* Remove the cgroup from every hierarchy (kills leftovers first, through
  * cgroup.kill when there is one: the cgroup goes away), sub-cgroups first,

@@ -473,6 +473,7 @@ static void cgroup_release(struct svc *s)
 		return;
 	freeze_unwatch(s);   /* the events fd belongs to the cgroup */
 	cg_unit_free(s->cg);
+	s->cg_applied = NULL;
 	s->cg = NULL;
 }
 
@@ -670,10 +671,14 @@ static int svc_spawn(struct svc *s)
 		unit_spec_free(s->spec);
 		s->spec = s->next_spec;
 		s->next_spec = NULL;
+		s->cg_applied = NULL;
 	}
 	spec = s->spec;
 	s->error[0] = '\0';
-	warnings_clear(s);
+	/* a restart with the same definition and cgroup keeps its limits and
+	 * their warnings: nothing to write again */
+	if (!s->cg || s->cg_applied != spec)
+		warnings_clear(s);
 
 	/* environment: PATH, the user's, then EnvironmentFile=, then Environment= */
 	r = env_putf(&env, "PATH=%s", SVC_DEFAULT_PATH);
@@ -797,12 +802,15 @@ static int svc_spawn(struct svc *s)
 				s->cg = NULL;
 			}
 		}
-		if (s->cg) {
+		if (s->cg && s->cg_applied != spec) {
 			(void)cg_unit_apply(M.cfg.cg, s->cg, spec, cw, &ncw);
 			for (size_t i = 0; i < ncw; i++) {
 				warn_add(s, "%s", cw[i]);
 				free(cw[i]);
 			}
+			s->cg_applied = spec;
+		}
+		if (s->cg) {
 			plan.cgroup_fd = cg_unit_v2_fd(s->cg);
 			plan.n_v1_procs_fds = cg_unit_v1_procs_fds(s->cg, v1fds, 16);
 			if (plan.n_v1_procs_fds < 0)

@@ -68,6 +68,7 @@ struct svc {
 	int freeze_want;              /* 1 frozen, 0 thawed, -1 not watching */
 
 	struct cg_unit *cg;
+	const struct unit_spec *cg_applied;   /* the spec whose limits cg has */
 	struct rootfs_plan *root;
 
 	char *warnings[SVC_WARN_MAX];
