@@ -1185,12 +1185,16 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 			r = -ENOMEM;
 			goto fail;
 		}
+		/* checked now, opened again per start: svcinit does not hold
+		 * a descriptor per v1 hierarchy per unit */
 		cg->v1_procs[i] = open(procs, O_WRONLY | O_CLOEXEC);
 		free(procs);
 		if (cg->v1_procs[i] < 0) {
 			r = -errno;
 			goto fail;
 		}
+		close(cg->v1_procs[i]);
+		cg->v1_procs[i] = -1;
 	}
 	*ret_cg = cg;
 	return 0;
@@ -1414,9 +1418,23 @@ int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max)
 
 	if (!cg)
 		return 0;
-	for (size_t i = 0; i < cg->ctx->n_v1 && n < max; i++)
-		if (cg->v1_procs[i] >= 0)
-			fds[n++] = cg->v1_procs[i];
+	for (size_t i = 0; i < cg->ctx->n_v1 && n < max; i++) {
+		char procs[PATH_MAX];
+		int fd;
+
+		if (!cg->v1_dir[i] ||
+		    snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->v1_dir[i]) >= (int)sizeof(procs))
+			continue;
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			int r = -errno;
+
+			while (n > 0)
+				close(fds[--n]);
+			return r;
+		}
+		fds[n++] = fd;
+	}
 	return n;
 }
 

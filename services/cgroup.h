@@ -86,7 +86,7 @@ int cg_unit_apply(struct cg_ctx *ctx, struct cg_unit *cg, const struct unit_spec
  * CLONE_INTO_CGROUP (-1 without v2), and fds of v1 cgroup.procs files opened
  * for writing, into which the child writes "0" before it execs. */
 int cg_unit_v2_fd(const struct cg_unit *cg);
-int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max);
+int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max);   /* caller closes them */
 
 /* Child side, async-signal-safe: move the calling process into the v1
  * cgroups (writes "0" to each fd). Returns 0 or -errno. */

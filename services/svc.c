@@ -663,7 +663,7 @@ static int svc_spawn(struct svc *s)
 	char err[SVC_ERROR_MAX] = "";
 	const char *what = NULL, *root_dir = NULL;
 	char *path = NULL;
-	int fds[3] = { -1, -1, -1 }, v1fds[16];
+	int fds[3] = { -1, -1, -1 }, v1fds[16], n_v1 = 0;
 	cap_t caps = NULL;
 	int r;
 
@@ -812,9 +812,13 @@ static int svc_spawn(struct svc *s)
 		}
 		if (s->cg) {
 			plan.cgroup_fd = cg_unit_v2_fd(s->cg);
-			plan.n_v1_procs_fds = cg_unit_v1_procs_fds(s->cg, v1fds, 16);
-			if (plan.n_v1_procs_fds < 0)
-				plan.n_v1_procs_fds = 0;
+			n_v1 = cg_unit_v1_procs_fds(s->cg, v1fds, 16);
+			if (n_v1 < 0) {
+				warn_add(s, "cgroup: unable to open the v1 hierarchies: %s",
+					 strerror(-n_v1));
+				n_v1 = 0;
+			}
+			plan.n_v1_procs_fds = n_v1;
 			plan.v1_procs_fds = v1fds;
 		}
 	} else {
@@ -852,6 +856,8 @@ fail_what:
 	close_fds(fds);
 	set_error(s, what ? what : "start", -r);
 out:
+	for (int i = 0; i < n_v1; i++)
+		(void)close(v1fds[i]);
 	if (caps)
 		cap_free(caps);
 	free(path);
