@@ -80,10 +80,16 @@ static __attribute__((noreturn)) void child_fail(int fd, const char *step, int e
 static void child_reset_signals(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
+	/* the kernel's struct, for the two signals glibc keeps for itself
+	 * (32, 33): an ignored one would otherwise be inherited */
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } ksa = {
+		.handler = SIG_DFL,
+	};
 	sigset_t none;
 
 	for (int sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
+		if (sigaction(sig, &sa, NULL) < 0 && errno == EINVAL && sig < 64)
+			(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
