@@ -48,7 +48,7 @@ CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
 
 UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_fsm $(B)/tests/test_proto $(B)/tests/test_isolation
 
-.PHONY: all test test-unit test-integration demo install uninstall clean
+.PHONY: all test test-unit test-integration test-sanitize demo install uninstall clean
 
 all: $(B)/svcinit $(B)/svcctl
 
@@ -91,6 +91,13 @@ test-unit: $(UNIT_TESTS)
 
 test-integration: all
 	$(PYTHON) -m pytest -v tests/integration
+
+# The whole unit and integration suite against an ASan+UBSan build (in
+# build/san, so the normal build stays as it is).
+test-sanitize:
+	$(MAKE) B=$(B)/san SANITIZE=1 $(B)/san/svcinit $(B)/san/svcctl test-unit
+	SVCINIT_BIN=$(CURDIR)/$(B)/san/svcinit SVCCTL_BIN=$(CURDIR)/$(B)/san/svcctl \
+		$(PYTHON) -m pytest -q tests/integration
 
 demo: all
 	@scripts/demo.sh

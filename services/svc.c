@@ -660,7 +660,7 @@ static int svc_spawn(struct svc *s)
 	struct ident id;
 	struct exec_plan plan;
 	struct spawn_result res;
-	char err[SVC_ERROR_MAX] = "";
+	char err[SVC_ERROR_MAX - sizeof("unable to ")] = "";
 	const char *what = NULL, *root_dir = NULL;
 	char *path = NULL;
 	int fds[3] = { -1, -1, -1 }, v1fds[16], n_v1 = 0;
@@ -1207,7 +1207,7 @@ static void deps_check_cycles(void)
 		M.v[i]->in_cycle = deps_reach(i, i, seen, stack);
 	for (size_t i = 0; i < M.n; i++) {
 		struct svc *s = M.v[i];
-		char names[SVC_ERROR_MAX] = "";
+		char names[SVC_ERROR_MAX - sizeof("dependency cycle: ")] = "";
 		size_t off = 0;
 		unsigned char *mine;
 
