@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -597,7 +598,8 @@ static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 		char *end;
 
 		timeout = strtod(args[1], &end);
-		if (*end || timeout < 0 || timeout > 1e7) {
+		/* NaN passes every comparison: it would stop libev's timers */
+		if (*end || end == args[1] || !isfinite(timeout) || timeout < 0 || timeout > 1e7) {
 			out_printf(c, "invalid timeout '%s'\n", args[1]);
 			client_finish(c, PROTO_USAGE);
 			return;

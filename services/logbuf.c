@@ -29,6 +29,14 @@ static void put(struct logbuf *lb, const char *p, size_t n)
 		size_t room = lb->cap - lb->head;
 		size_t k = n < room ? n : room;
 
+		if (lb->len + k > lb->cap) {
+			/* overwriting the oldest bytes: the new oldest byte starts a
+			 * line only if the last one overwritten ended one */
+			size_t over = lb->len + k - lb->cap;   /* bytes lost, oldest first */
+			size_t last = (lb->head + lb->cap - lb->len + over - 1) % lb->cap;
+
+			lb->cut = lb->buf[last] != '\n';
+		}
 		memcpy(lb->buf + lb->head, p, k);
 		lb->head = (lb->head + k) % lb->cap;
 		lb->len = lb->len + k > lb->cap ? lb->cap : lb->len + k;
@@ -68,7 +76,7 @@ void logbuf_tail(const struct logbuf *lb, size_t n,
 			break;
 	}
 	start = i;
-	if (i == 0 && lb->total > lb->len) {
+	if (i == 0 && lb->cut) {
 		/* the oldest line was partly overwritten: skip its remains */
 		while (start < lb->len && at(lb, start) != '\n')
 			start++;

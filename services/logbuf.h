@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ struct logbuf {
 	size_t head;      /* next write position */
 	size_t len;       /* bytes held, <= cap */
 	uint64_t total;   /* bytes ever appended */
+	bool cut;         /* the oldest byte held is not the start of a line */
 };
 
 int logbuf_init(struct logbuf *lb, size_t cap);

@@ -75,7 +75,7 @@ int notify_parse(const char *buf, size_t len, struct notify_msg *m)
 			long pid;
 
 			any = true;
-			if (k == 0 || k >= sizeof(num)) {
+			if (k == 0 || k >= sizeof(num) || v[0] < '0' || v[0] > '9') {
 				m->ignored++;
 			} else {
 				memcpy(num, v, k);

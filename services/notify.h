@@ -25,8 +25,10 @@ struct notify_msg {
 	unsigned ignored;               /* assignments not understood (ignored, as systemd) */
 };
 
-/* Parse one datagram: newline-separated VAR=VALUE assignments. Returns 0,
- * or -EINVAL for a message that is not text (a NUL byte, no '=' at all). */
+/* Parse one datagram: newline-separated VAR=VALUE assignments. Returns 0
+ * (lines that are not VAR=VALUE, or not understood, are counted in
+ * `ignored`), or -EINVAL for a message that is not text (a NUL byte) or has
+ * no line at all. */
 int notify_parse(const char *buf, size_t len, struct notify_msg *ret);
 
 /* A non-blocking, close-on-exec datagram socket bound at path (replacing a

@@ -2039,9 +2039,16 @@ static bool read_line(struct parse_ctx *c, size_t limit)
 	return !bad;
 }
 
-static char *copy_out(char *str, const char *s)
+/* inih's buffer is num bytes: never more (a header line longer than that
+ * was reported by reader() and is not given to inih). */
+static char *copy_out(char *str, int num, const char *s)
 {
-	strcpy(str, s);
+	size_t n = strlen(s);
+
+	if (n > (size_t)num - 1)
+		n = (size_t)num - 1;
+	memcpy(str, s, n);
+	str[n] = '\0';
 	return str;
 }
 
@@ -2058,19 +2065,23 @@ static char *reader(char *str, int num, void *stream)
 	}
 	if (c->pending == PEND_HEADER) {
 		c->pending = PEND_PROBE;
-		return copy_out(str, c->line);
+		return copy_out(str, num, c->line);
 	}
 	if (c->pending == PEND_PROBE) {
 		c->pending = PEND_NONE;
-		return copy_out(str, PROBE_LINE);
+		return copy_out(str, num, PROBE_LINE);
 	}
 	finish_line(c);
 	if (c->p >= c->end)
 		return NULL;
 	limit = sizeof(c->line) - 1;
 	if (!read_line(c, limit))
-		return copy_out(str, "");
+		return copy_out(str, num, "");
 	c->long_value = NULL;
+	if (c->line[0] == '#' || c->line[0] == ';') {
+		c->expect_key = false;   /* a comment, of any length: nothing for inih */
+		return copy_out(str, num, "");
+	}
 	if (strlen(c->line) > (size_t)num - 1 && !strchr(";#", c->line[0])) {
 		/* Longer than inih's line buffer: inih gets "KEY=" LONG_VALUE and
 		 * the handler takes the value from our copy, cut at an inline
@@ -2080,7 +2091,7 @@ static char *reader(char *str, int num, void *stream)
 
 		if (c->line[0] == '[' || !eq || (size_t)(eq - c->line) + 2 > (size_t)num - 1) {
 			perr(c, c->lineno, "line too long");
-			return copy_out(str, "");
+			return copy_out(str, num, "");
 		}
 		v = eq + 1;
 		while (*v == ' ' || *v == '\t')
@@ -2100,11 +2111,11 @@ static char *reader(char *str, int num, void *stream)
 	}
 	if (c->line[0] == '[') {
 		c->pending = PEND_HEADER;
-		return copy_out(str, RESET_LINE);
+		return copy_out(str, num, RESET_LINE);
 	}
 	c->expect_key = c->line[0] && !strchr(";#", c->line[0]);
 	c->handler_called = false;
-	return copy_out(str, c->line);
+	return copy_out(str, num, c->line);
 }
 
 /* Checks that need the whole file. */

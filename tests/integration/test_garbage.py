@@ -171,3 +171,16 @@ def test_connection_flood(target):
     assert answered > 0
     poll_until(lambda: si.ctl("status", timeout=10).returncode == 0, 10, "status after the flood")
     assert_unharmed(si, u)
+
+
+@pytest.mark.parametrize("value", ["nan", "-nan", "NAN", "inf", "-1", "", "1e400"])
+def test_wait_timeout_that_is_not_a_number(target, value):
+    """A NaN timeout once went into libev's timer heap and stopped every
+    timer of svcinit (found by the fuzzing review): it is a usage error."""
+    si, u = target
+    reply = raw_client(si.sock, f"wait --timeout {value} web\n".encode(), shut=False)
+    assert reply.split(b"\n", 1)[0] == b"2", reply[:200]
+    # timers still run: a unit with a restart delay comes back
+    r = si.ctl("restart", "web", timeout=10)
+    assert r.returncode == 0, r.stderr
+    assert si.wait_for("web", "running")["pid"] != u["pid"]

@@ -164,6 +164,25 @@ static void test_logbuf_wraps(void **state)
 	logbuf_free(&lb);
 }
 
+static void test_logbuf_wrap_on_a_line_boundary(void **state)
+{
+	struct logbuf lb;
+	struct collect c = { .len = 0 };
+	char line[32];
+
+	/* 16-byte lines in a 1024-byte ring: the overwrite ends exactly at a
+	 * line end, so the oldest line held is whole and must be shown */
+	assert_int_equal(logbuf_init(&lb, 1024), 0);
+	for (int i = 0; i < 65; i++) {
+		int n = snprintf(line, sizeof(line), "line %010d", i);
+		logbuf_append(&lb, line, (size_t)n);
+	}
+	logbuf_tail(&lb, 1000, collect, &c);
+	assert_int_equal(c.len, 1024);
+	assert_true(strncmp(c.buf, "line 0000000001\n", 16) == 0);
+	logbuf_free(&lb);
+}
+
 static void test_logbuf_huge_line(void **state)
 {
 	struct logbuf lb;
@@ -190,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_notify_parse_hostile),
 		cmocka_unit_test(test_logbuf_tail),
 		cmocka_unit_test(test_logbuf_wraps),
+		cmocka_unit_test(test_logbuf_wrap_on_a_line_boundary),
 		cmocka_unit_test(test_logbuf_huge_line),
 	};
 

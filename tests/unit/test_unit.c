@@ -585,6 +585,13 @@ static void test_line_length(void **state)
 	assert_int_equal(d.n, 1);
 	unit_diag_free(&d);
 
+	/* comments of any length (once a stack overflow inside inih: the fuzzer's
+	 * tests/fuzz/regress/fuzz_unit/long-comment-*) */
+	snprintf(buf, sizeof(buf), "#%0300d\n[Service]\n;%05000d\nExecStart=/bin/true\n", 0, 0);
+	s = parse_ok(buf);
+	assert_string_equal(s->argv[0], "/bin/true");
+	unit_spec_free(s);
+
 	/* past our own limit */
 	snprintf(buf, sizeof(buf), "[Unit]\nDescription=%0*d\n[Service]\nExecStart=/bin/true\n",
 		 33000, 0);
