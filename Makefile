@@ -37,7 +37,7 @@ ALL_LDFLAGS := $(HARDEN_LD) $(LDFLAGS)
 
 B := build
 UNIT_SRCS := units/unit.c
-SVC_SRCS  := services/fsm.c services/logbuf.c services/notify.c services/svc.c services/spawn.c services/rootfs.c services/cgroup.c
+SVC_SRCS  := services/fsm.c services/logbuf.c services/notify.c services/svc.c services/spawn.c services/rootfs.c services/cgroup.c services/path.c
 INIT_SRCS := init/main.c init/loop.c init/ctl.c init/proto.c init/log.c
 CTL_SRCS  := init/svcctl.c
 
@@ -80,7 +80,7 @@ $(B)/tests/test_fsm: tests/unit/test_fsm.c $(B)/services/fsm.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
 # needs root: real cgroups and namespaces
-$(B)/tests/test_isolation: tests/unit/test_isolation.c $(B)/services/cgroup.o $(B)/services/rootfs.o $(B)/init/log.o
+$(B)/tests/test_isolation: tests/unit/test_isolation.c $(B)/services/cgroup.o $(B)/services/rootfs.o $(B)/services/path.o $(B)/init/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 

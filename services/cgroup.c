@@ -31,6 +31,7 @@
 
 #include "init/log.h"
 #include "services/cgroup.h"
+#include "services/path.h"
 
 /* The controllers svcinit uses. CTL_IO is "io" in v2, "blkio" in v1. */
 enum { CTL_MEMORY, CTL_PIDS, CTL_CPU, CTL_CPUACCT, CTL_CPUSET, CTL_IO, CTL_FREEZER, CTL_N };
@@ -334,44 +335,6 @@ static unsigned v1_ctls_of(const char *list)
 			p++;
 	}
 	return m;
-}
-
-/* Normalize a cgroup path: "/a//b/" -> "/a/b", "/" -> "". Rejects relative
- * paths and "." or ".." components. Returns a malloc'ed string or NULL with
- * errno set. */
-static char *path_normalize(const char *in)
-{
-	size_t len = strlen(in);
-	char *out, *o;
-	const char *p = in;
-
-	if (in[0] != '/' || len >= PATH_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	out = malloc(len + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, "/");
-		n = strcspn(p, "/");
-		if (n == 0)
-			break;
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
-			free(out);
-			errno = EINVAL;
-			return NULL;
-		}
-		*o++ = '/';
-		memcpy(o, p, n);
-		o += n;
-		p += n;
-	}
-	*o = '\0';
-	return out;
 }
 
 /* The directory of cgroup path (normalized, "" = root) in a hierarchy

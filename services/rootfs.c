@@ -33,6 +33,7 @@
 #include <linux/openat2.h>
 
 #include "init/log.h"
+#include "services/path.h"
 #include "services/rootfs.h"
 
 #define RP_HOSTNAME_MAX 64            /* HOST_NAME_MAX */
@@ -120,42 +121,20 @@ static int mkdir_p(const char *path, mode_t mode)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* "/a//b/" -> "a/b" (relative to the new root). "." and ".." are refused. */
+/* "/a//b/" -> "a/b" (relative to the new root). "." and ".." are refused,
+ * and so is "/" itself. */
 static int rel_of(const char *abs, char **ret)
 {
-	size_t len = strlen(abs);
-	const char *p = abs;
-	char *out, *o;
+	char *n = path_normalize(abs);
 
-	if (abs[0] != '/' || len >= PATH_MAX)
+	if (!n)
+		return -errno;
+	if (!n[0]) {
+		free(n);
 		return -EINVAL;
-	out = malloc(len + 1);
-	if (!out)
-		return -ENOMEM;
-	o = out;
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, "/");
-		n = strcspn(p, "/");
-		if (n == 0)
-			break;
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
-			free(out);
-			return -EINVAL;
-		}
-		if (o != out)
-			*o++ = '/';
-		memcpy(o, p, n);
-		o += n;
-		p += n;
 	}
-	*o = '\0';
-	if (o == out) {
-		free(out);
-		return -EINVAL;   /* "/" itself */
-	}
-	*ret = out;
+	memmove(n, n + 1, strlen(n));   /* drop the leading '/' */
+	*ret = n;
 	return 0;
 }
 
