@@ -318,10 +318,20 @@ static void machine_end(void)
 }
 
 /* A unit that eats all memory must not take PID 1 with it: the OOM killer
- * leaves svcinit alone (units start at 0 again, see spawn.c). */
+ * leaves svcinit alone (units start at 0 again, see spawn.c). Busy units must
+ * not starve it either: it runs a little above them (units get the nice value
+ * svcinit started with). */
 static void protect_self(void)
 {
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int fd, prio;
+
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0 && setpriority(PRIO_PROCESS, 0, prio - 5) == 0) {
+		spawn_nice = prio;
+		spawn_nice_set = true;
+	}
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return;

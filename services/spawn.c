@@ -40,6 +40,8 @@
 #define SPAWN_STEP_MAX 48
 
 unsigned long spawn_nofile_soft;
+int spawn_nice;
+bool spawn_nice_set;
 #define SPAWN_TIMEOUT_SEC 30   /* a child that neither execs nor fails by then */
 
 struct spawn_msg {
@@ -271,6 +273,8 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
 
 	child_reset_signals();
 	child_reset_oom();
+	if (spawn_nice_set)
+		(void)setpriority(PRIO_PROCESS, 0, spawn_nice);
 
 	if (p->foreground) {
 		(void)setpgid(0, 0);

@@ -64,6 +64,10 @@ struct spawn_result {
 /* The descriptor limit units start with: svcinit raises its own (0: leave
  * it as inherited). */
 extern unsigned long spawn_nofile_soft;
+/* The nice value units start with: svcinit runs above its units so that busy
+ * ones (a thaw of many, a crash loop) cannot starve it. */
+extern int spawn_nice;
+extern bool spawn_nice_set;
 
 /* Start the plan. Returns 0 and *ret, or -errno with *ret_step naming the
  * failing step ("execve", "mount overlay", ...). The child is reaped by the

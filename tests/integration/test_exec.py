@@ -85,3 +85,20 @@ def test_output_of_a_running_unit(svcinit):
     si.wait_log(r"^ticker: tick 3$")
     assert not [l for l in si.log().splitlines() if l.startswith("tick ")], \
         "unprefixed unit output on the console"
+
+
+def _nice(pid):
+    """Field 19 of /proc/PID/stat (after the command name in parentheses)."""
+    stat = open(f"/proc/{pid}/stat").read()
+    return int(stat[stat.rindex(")") + 2:].split()[16])
+
+
+def test_svcinit_runs_above_its_units(svcinit):
+    """Busy units must not starve PID 1: svcinit runs 5 nice levels above the
+    value it started with, and units get that original value back."""
+    si = svcinit({"plain": unit_text("sleep 1000")})
+    u = si.wait_for("plain", "running")
+    unit = next(p for p in si.ns_procs() if p["nspid"] == u["pid"])
+    started = _nice(si.proc.pid)   # unshare: what svcinit was started with
+    assert _nice(si.pid) == max(started - 5, -20)
+    assert _nice(unit["host"]) == started
