@@ -8,74 +8,24 @@ import random
 import resource
 import signal
 import socket
-import struct
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 from conftest import ROOT, SVCCTL, SVCINIT, poll_until, unit_text
+import probes
+from probes import connect, cpu_seconds, fd_count, figure, max_fd
 
 FAILMALLOC = Path(os.environ.get("FAILMALLOC_SO", ROOT / "build" / "fault" / "failmalloc.so"))
 STEADY = unit_text("sleep 100000", {"TimeoutStopSec": "2s"})
 LATENCY_MAX = 2.0
 
 
-def figure(name, value):
-    line = f"FIGURE {name} {value}"
-    print(line)
-    path = os.environ.get("SVCINIT_FIGURES")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
-
-
-def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def max_fd(pid):
-    return max(int(x) for x in os.listdir(f"/proc/{pid}/fd"))
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        rest = f.read().rsplit(")", 1)[1].split()
-    return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def connect(path, timeout=30):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(timeout), 0))
-    try:
-        s.connect(str(path))
-    except BaseException:
-        s.close()
-        raise
-    s.settimeout(timeout)
-    return s
-
-
 def raw_request(path, payload, timeout=30):
-    """(code, body); code None when the connection was closed without a reply."""
-    data = b""
-    try:
-        s = connect(path, timeout)
-    except OSError:
-        return None, b""
-    try:
-        s.sendall(payload)
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
-    except OSError:
-        pass
-    finally:
-        s.close()
-    head, _, body = data.partition(b"\n")
-    return (int(head) if head.isdigit() else None), body
+    """(code, body); a failed connect, a timeout or a close without reply
+    gives code None (faults are expected here)."""
+    return probes.raw_request(path, payload, timeout, lenient=True)
 
 
 def ctl_bytes(si, *args, timeout=30):

@@ -12,52 +12,18 @@ import resource
 import signal
 import socket
 import statistics
-import struct
 import subprocess
 import threading
 import time
 from pathlib import Path
 
-from conftest import SVCINIT, poll_until, unit_text
+from conftest import poll_until, unit_text
+from probes import RSS_SLACK, connect, fd_count, figure, raw_request, vmrss_kib
 
 LATENCY_MAX = 2.0     # seconds: what "svcctl answers promptly" means here
 
 
-def _asan_build():
-    try:
-        with open(SVCINIT, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
-
-
-# make SANITIZE=1: ASan's quarantine (up to 256 MiB of freed memory kept
-# aside) makes RSS grow with any churn; the memory bounds are looser there
-RSS_SLACK = 8 if _asan_build() else 1
-
-
 # ---------------------------------------------------------------- helpers
-
-def figure(name, value, unit=""):
-    line = f"FIGURE {name} {value}{(' ' + unit) if unit else ''}"
-    print(line)
-    path = os.environ.get("SVCINIT_FIGURES")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
-
-
-def vmrss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError(f"no VmRSS for {pid}")
-
-
-def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
 
 def timed_ctl(si, *args, timeout=30):
     t0 = time.monotonic()
@@ -65,38 +31,6 @@ def timed_ctl(si, *args, timeout=30):
     return r, time.monotonic() - t0
 
 
-def connect(path, timeout=30):
-    """A blocking connect, as svcctl does: it waits for room in a full
-    backlog (bounded by SO_SNDTIMEO) where a non-blocking one fails at once."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(timeout), 0))
-    try:
-        s.connect(str(path))
-    except BaseException:
-        s.close()
-        raise
-    s.settimeout(timeout)
-    return s
-
-
-def raw_request(path, payload, timeout=30):
-    """One request over a fresh connection: (code, body) with code None when
-    svcinit closed the connection without a reply (a drop)."""
-    s = connect(path, timeout)
-    data = b""
-    try:
-        s.sendall(payload)
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    finally:
-        s.close()
-    head, _, body = data.partition(b"\n")
-    return (int(head) if head.isdigit() else None), body
 
 
 def pct(values, p):

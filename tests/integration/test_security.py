@@ -15,22 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (NOBODY, SVCCTL, SVCINIT, descendants, poll_until, proc_cmdline, proc_nspids,
+from conftest import (NOBODY, SVCCTL, descendants, poll_until, proc_cmdline, proc_nspids,
                       unit_text)
+from probes import RSS_SLACK
 
 STEADY = unit_text("sleep 100000", {"TimeoutStopSec": "2s"})
 
 
-def _asan_build():
-    try:
-        with open(SVCINIT, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
-
-
-# make SANITIZE=1: redzones and ASan's quarantine inflate every allocation
-RSS_SLACK = 8 if _asan_build() else 1
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 PRIVILEGED = ["start s", "stop s", "restart s", "pause s", "resume s", "reload", "logs s",

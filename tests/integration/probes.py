@@ -1,0 +1,96 @@
+"""Probes shared by the load, fault and security tests: raw control-socket
+requests, and what /proc says about svcinit (memory, descriptors, CPU)."""
+import os
+import socket
+import struct
+
+from conftest import SVCINIT
+
+
+def _asan_build():
+    try:
+        with open(SVCINIT, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+# make SANITIZE=1: ASan's redzones and quarantine (up to 256 MiB of freed
+# memory kept aside) inflate RSS with any churn; memory bounds are looser there
+RSS_SLACK = 8 if _asan_build() else 1
+
+
+def figure(name, value, unit=""):
+    """A measured figure: printed (pytest -s / -rP), and appended to the file
+    $SVCINIT_FIGURES when set."""
+    line = f"FIGURE {name} {value}{(' ' + unit) if unit else ''}"
+    print(line)
+    path = os.environ.get("SVCINIT_FIGURES")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+def vmrss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def max_fd(pid):
+    return max(int(x) for x in os.listdir(f"/proc/{pid}/fd"))
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def connect(path, timeout=30):
+    """A blocking connect, as svcctl does: it waits for room in a full
+    backlog (bounded by SO_SNDTIMEO) where a non-blocking one fails at once."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(timeout), 0))
+    try:
+        s.connect(str(path))
+    except BaseException:
+        s.close()
+        raise
+    s.settimeout(timeout)
+    return s
+
+
+def raw_request(path, payload, timeout=30, lenient=False):
+    """One request over a fresh connection: (code, body), code None when
+    svcinit closed the connection without a reply (a drop). lenient: a
+    failed connect or a timeout is a drop too, not an error."""
+    try:
+        s = connect(path, timeout)
+    except OSError:
+        if lenient:
+            return None, b""
+        raise
+    data = b""
+    try:
+        s.sendall(payload)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    except OSError:
+        if not lenient:
+            raise
+    finally:
+        s.close()
+    head, _, body = data.partition(b"\n")
+    return (int(head) if head.isdigit() else None), body
