@@ -29,6 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
+from procfs import children, descendants  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PEER_PACKAGES = {"tini": "tini", "dumb-init": "dumb-init", "catatonit": "catatonit",
@@ -134,30 +137,6 @@ def settle(max_s=2.0, idle=0.85):
         if cpu_idle_fraction() >= idle:
             return True
     return False
-
-
-def children(pid):
-    out = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/children") as f:
-                    out += [int(x) for x in f.read().split()]
-            except OSError:
-                pass
-    except OSError:
-        pass
-    return out
-
-
-def descendants(pid):
-    seen, todo = [], [pid]
-    while todo:
-        for c in children(todo.pop()):
-            if c not in seen:
-                seen.append(c)
-                todo.append(c)
-    return seen
 
 
 def exe_base(pid):

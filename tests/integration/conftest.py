@@ -20,6 +20,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +28,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "lib"))
+from procfs import cgroup_mounts, children, descendants, proc_cmdline, proc_nspids  # noqa: E402,F401
 # overridable to test installed binaries
 SVCINIT = Path(os.environ.get("SVCINIT_BIN", ROOT / "build" / "svcinit"))
 SVCCTL = Path(os.environ.get("SVCCTL_BIN", ROOT / "build" / "svcctl"))
@@ -55,18 +58,6 @@ def poll_until(pred, timeout=DEADLINE, what="condition", interval=POLL):
         time.sleep(interval)
 
 
-def cgroup_mounts():
-    """Mount points of every cgroup hierarchy (v1 and v2) on the host."""
-    mounts = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            fstype = right.split()[0]
-            if fstype in ("cgroup", "cgroup2"):
-                mounts.append(left.split()[4])
-    return mounts
-
-
 def proc_stat(pid):
     """(state, ppid, starttime) of a host pid, or None when it is gone."""
     try:
@@ -78,26 +69,6 @@ def proc_stat(pid):
     return rest[0], int(rest[1]), int(rest[19])
 
 
-def proc_cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
-    except (FileNotFoundError, ProcessLookupError):
-        return []
-
-
-def proc_nspids(pid):
-    """The NSpid: line: the pid in each nested namespace, host first."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("NSpid:"):
-                    return [int(x) for x in line.split()[1:]]
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return []
-
-
 def proc_cgroup_v2(pid):
     try:
         with open(f"/proc/{pid}/cgroup") as f:
@@ -107,31 +78,6 @@ def proc_cgroup_v2(pid):
     except (FileNotFoundError, ProcessLookupError):
         pass
     return None
-
-
-def children(pid):
-    """Direct children of a host pid (all threads)."""
-    out = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/children") as f:
-                    out += [int(x) for x in f.read().split()]
-            except (FileNotFoundError, ProcessLookupError):
-                pass
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return out
-
-
-def descendants(pid):
-    seen, todo = [], [pid]
-    while todo:
-        for c in children(todo.pop()):
-            if c not in seen:
-                seen.append(c)
-                todo.append(c)
-    return seen
 
 
 def write_units(units_dir, units):

@@ -6,7 +6,12 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path as _P
+
+sys.path.insert(0, str(_P(__file__).resolve().parents[1] / "lib"))
+from procfs import proc_cmdline  # noqa: E402,F401
 
 DEADLINE = 20.0
 POLL = 0.05
@@ -65,14 +70,6 @@ def proc_stat(pid):
         return None
     rest = data[data.rindex(")") + 2:].split()
     return rest[0], int(rest[1])
-
-
-def proc_cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
-    except (FileNotFoundError, ProcessLookupError):
-        return []
 
 
 class Runtime:

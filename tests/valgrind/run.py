@@ -42,6 +42,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from procfs import cgroup_mounts, children  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 
 NOTIFY_PY = """\
@@ -63,16 +66,6 @@ def unit(exec_start, *extra, namespaces="none"):
 
 
 CYCLE = ("Restart=always", "RestartSec=0", "StartLimitBurst=0", "TimeoutStopSec=2s")
-
-
-def cgroup_mounts():
-    out = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            if right.split()[0] in ("cgroup", "cgroup2"):
-                out.append(left.split()[4])
-    return out
 
 
 def remove_cgroup(base):
@@ -101,20 +94,6 @@ def remove_cgroup(base):
             except OSError:
                 pass
     return found
-
-
-def children(pid):
-    out = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/children") as f:
-                    out += [int(x) for x in f.read().split()]
-            except OSError:
-                pass
-    except OSError:
-        pass
-    return out
 
 
 class Run:
