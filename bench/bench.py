@@ -458,6 +458,9 @@ class Svcinit(Impl):
             lines += ["Restart=always", "RestartSec=0", "StartLimitBurst=0"]
         if iso:
             lines.append(f"BindPaths={self.ctx.cur_out}")
+            # the program itself: a checkout under /tmp is hidden by the
+            # unit's private /tmp
+            lines.append(f"BindReadOnlyPaths={os.path.dirname(str(s.argv[0]))}")
         else:
             lines += ["Namespaces=none", "Overlay=no"]
         return "\n".join(lines) + "\n"
