@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
-from procfs import children, descendants  # noqa: E402
+from harness import children, descendants  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

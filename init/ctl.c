@@ -60,7 +60,6 @@ struct client {
 	enum ctl_op op;
 	char **names;
 	size_t n_names;
-	int code;
 };
 
 static struct {

@@ -149,7 +149,10 @@ static void start_command(void)
 static void on_changed(struct svc *s)
 {
 	ctl_changed();
-	if (I.phase == PHASE_RUN && svc_all_settled()) {
+	/* the boot is complete once: no need to look at every unit on every
+	 * later change (a crash loop makes many) */
+	if (I.phase == PHASE_RUN && !(I.notified_ready && (!I.command || I.command_started)) &&
+	    svc_all_settled()) {
 		if (I.command && !I.command_started)
 			start_command();
 		if (!I.notified_ready) {

@@ -48,12 +48,6 @@ bool fsm_state_active(enum svc_state s)
 	return s == SVC_RUNNING || s == SVC_PAUSED;
 }
 
-bool fsm_state_settled(enum svc_state s)
-{
-	return s == SVC_STOPPED || s == SVC_RUNNING || s == SVC_PAUSED || s == SVC_EXITED ||
-	       s == SVC_FAILED;
-}
-
 bool fsm_status_clean(int status)
 {
 	if (WIFEXITED(status))

@@ -100,6 +100,5 @@ uint64_t fsm_restart_delay(const struct unit_spec *spec, unsigned step);
 bool fsm_status_clean(int status);
 
 bool fsm_state_active(enum svc_state s);       /* running or paused */
-bool fsm_state_settled(enum svc_state s);      /* not in a transition */
 const char *fsm_state_to_string(enum svc_state s);
 const char *fsm_result_to_string(enum fsm_result r);

@@ -29,7 +29,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "lib"))
-from procfs import cgroup_mounts, children, descendants, proc_cmdline, proc_nspids  # noqa: E402,F401
+from harness import (cgroup_mounts, children, descendants, kill_cgroup_tree,  # noqa: E402,F401
+                     poll_until, proc_cmdline, proc_nspids, rmdir_cgroup_tree)
 # overridable to test installed binaries
 SVCINIT = Path(os.environ.get("SVCINIT_BIN", ROOT / "build" / "svcinit"))
 SVCCTL = Path(os.environ.get("SVCCTL_BIN", ROOT / "build" / "svcctl"))
@@ -43,20 +44,6 @@ STATES = {"stopped", "starting", "running", "paused", "stopping", "restarting", 
 
 
 # ---------------------------------------------------------------- helpers
-
-def poll_until(pred, timeout=DEADLINE, what="condition", interval=POLL):
-    """Call pred() until it returns something truthy; return that. Raise
-    AssertionError naming `what` (and pred's last value) at the deadline."""
-    end = time.monotonic() + timeout
-    last = None
-    while True:
-        last = pred()
-        if last:
-            return last
-        if time.monotonic() >= end:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
-        time.sleep(interval)
-
 
 def proc_stat(pid):
     """(state, ppid, starttime) of a host pid, or None when it is gone."""
@@ -353,28 +340,6 @@ class Svcinit:
         return found
 
 
-def _rmdir_tree(path):
-    """rmdir a cgroup tree deepest-first (cgroupfs refuses rm -r)."""
-    for dirpath, dirnames, _ in sorted(os.walk(path), key=lambda t: -t[0].count("/")):
-        try:
-            os.rmdir(dirpath)
-        except OSError:
-            pass
-
-
-def _kill_cgroup_tree(path):
-    for dirpath, _, files in os.walk(path):
-        if "cgroup.procs" in files:
-            try:
-                for pid in Path(dirpath, "cgroup.procs").read_text().split():
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except (ProcessLookupError, PermissionError):
-                        pass
-            except OSError:
-                pass
-
-
 def _require_environment():
     problems = []
     if os.geteuid() != 0:
@@ -449,10 +414,10 @@ def svcinit(request, workdir):
         left = si.cgroup_leftovers()
         if left:
             for d in left:
-                _kill_cgroup_tree(d)
+                kill_cgroup_tree(d)
             time.sleep(0.2)
             for d in left:
-                _rmdir_tree(d)
+                rmdir_cgroup_tree(d)
             still = si.cgroup_leftovers()
             msg = f"svcinit left its cgroups behind: {', '.join(map(str, left))}"
             if not graceful:

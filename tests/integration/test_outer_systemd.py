@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (SVCINIT, _kill_cgroup_tree, _require_environment, _rmdir_tree,
+from conftest import (SVCINIT, kill_cgroup_tree, _require_environment, rmdir_cgroup_tree,
                       cgroup_mounts, descendants, poll_until, proc_stat, run_svcctl, unit_text)
 
 PY = "/usr/bin/python3"
@@ -152,10 +152,10 @@ class Outer:
         left = self.cgroup_leftovers()
         if left:
             for d in left:
-                _kill_cgroup_tree(d)
+                kill_cgroup_tree(d)
             time.sleep(0.2)
             for d in left:
-                _rmdir_tree(d)
+                rmdir_cgroup_tree(d)
             errors.append(f"svcinit left its cgroups behind: {', '.join(map(str, left))}")
         if self.nsock:
             self.nsock.close()

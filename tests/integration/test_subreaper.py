@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from conftest import (SVCINIT, _kill_cgroup_tree, _rmdir_tree, cgroup_mounts, children,
+from conftest import (SVCINIT, kill_cgroup_tree, rmdir_cgroup_tree, cgroup_mounts, children,
                       poll_until, proc_cmdline, proc_stat, run_svcctl, unit_text, write_units)
 
 
@@ -74,8 +74,8 @@ class Subreaper:
             d = os.path.join(m, self.cgroup_base.lstrip("/"))
             if os.path.exists(d):
                 left.append(d)
-                _kill_cgroup_tree(d)
-                _rmdir_tree(d)
+                kill_cgroup_tree(d)
+                rmdir_cgroup_tree(d)
         return left
 
 

@@ -7,11 +7,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path as _P
 
 sys.path.insert(0, str(_P(__file__).resolve().parents[1] / "lib"))
-from procfs import proc_cmdline  # noqa: E402,F401
+from harness import poll_until, proc_cmdline  # noqa: E402,F401
 
 DEADLINE = 20.0
 POLL = 0.05
@@ -21,18 +20,6 @@ POLL = 0.05
 NESTED_CAPS = ["CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_SETUID", "CAP_SETGID", "CAP_SYS_CHROOT",
                "CAP_NET_ADMIN", "CAP_SETPCAP", "CAP_MKNOD", "CAP_CHOWN", "CAP_FOWNER",
                "CAP_FSETID", "CAP_SYS_PTRACE"]
-
-
-def poll_until(pred, timeout=DEADLINE, what="condition", interval=POLL):
-    end = time.monotonic() + timeout
-    last = None
-    while True:
-        last = pred()
-        if last:
-            return last
-        if time.monotonic() >= end:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
-        time.sleep(interval)
 
 
 def host_caps():

@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from procfs import cgroup_mounts, children  # noqa: E402
+from harness import cgroup_mounts, children, kill_cgroup_tree, rmdir_cgroup_tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,22 +77,9 @@ def remove_cgroup(base):
         if not d.exists():
             continue
         found.append(str(d))
-        for dirpath, _, files in os.walk(d):
-            if "cgroup.procs" in files:
-                try:
-                    for pid in Path(dirpath, "cgroup.procs").read_text().split():
-                        try:
-                            os.kill(int(pid), signal.SIGKILL)
-                        except (ProcessLookupError, PermissionError):
-                            pass
-                except OSError:
-                    pass
+        kill_cgroup_tree(d)
         time.sleep(0.2)
-        for dirpath, _, _ in sorted(os.walk(d), key=lambda t: -t[0].count("/")):
-            try:
-                os.rmdir(dirpath)
-            except OSError:
-                pass
+        rmdir_cgroup_tree(d)
     return found
 
 
