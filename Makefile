@@ -3,11 +3,13 @@ PREFIX      ?= /usr/local
 SBINDIR     ?= $(PREFIX)/sbin
 MANDIR      ?= $(PREFIX)/share/man
 DESTDIR     ?=
-WITH_SYSTEMD ?= 1
+WITH_SYSTEMD ?= 0
 SANITIZE    ?= 0
 PKG_CONFIG  ?= pkg-config
 PYTHON      ?= /usr/bin/python3
-VERSION     := 0.1.0
+# the version: VERSION, and where in git the build is from (scripts/version.sh)
+VERSION     ?= $(shell $(CURDIR)/scripts/version.sh)
+VERSION     := $(VERSION)
 
 CC          ?= cc
 CFLAGS      ?= -O2 -g
@@ -16,8 +18,8 @@ WARN        := -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration \
                -Wno-unused-parameter
 HARDEN      := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 HARDEN_LD   := -Wl,-z,relro -Wl,-z,now -pie
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih libcap)
-DEPS_LIBS   := -lev $(shell $(PKG_CONFIG) --libs inih libcap) -lm
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih libcap libseccomp)
+DEPS_LIBS   := -lev $(shell $(PKG_CONFIG) --libs inih libcap libseccomp) -lm
 DEFS        := -D_GNU_SOURCE -DSVCINIT_VERSION=\"$(VERSION)\" -I.
 
 ifeq ($(WITH_SYSTEMD),1)
@@ -36,19 +38,27 @@ ALL_CFLAGS  := $(WARN) $(HARDEN) $(DEFS) $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(HARDEN_LD) $(LDFLAGS)
 
 B := build
-UNIT_SRCS := units/unit.c
-SVC_SRCS  := services/fsm.c services/logbuf.c services/notify.c services/svc.c services/spawn.c services/rootfs.c services/cgroup.c services/path.c
-INIT_SRCS := init/main.c init/loop.c init/ctl.c init/proto.c init/log.c
-CTL_SRCS  := init/svcctl.c
+UNIT_SRCS := units/calendar.c units/trigger.c units/value.c units/attrs.c units/syscall.c units/sandbox.c units/specifier.c units/exec.c units/keys.c units/ini.c units/unit.c units/load.c
+SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c
+# the pieces of the cgroup code beside services/cgroup.c
+SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/pidfile.c
+LIB_SRCS  := lib/log.c
+INIT_SRCS := init/calendar-cli.c init/status-trig.c init/main.c init/loop.c init/shutdown.c init/machine.c init/outer.c init/ctl.c init/status.c init/status-out.c init/proto.c
+CTL_SRCS  := init/svcctl.c init/svcctl-exec.c init/svcctl-top.c services/nsenter.c
 
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
 SVC_OBJS  := $(SVC_SRCS:%.c=$(B)/%.o)
 INIT_OBJS := $(INIT_SRCS:%.c=$(B)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
+CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 
-UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_fsm $(B)/tests/test_proto $(B)/tests/test_isolation
+# pure code: no root, no kernel state
+UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_calendar $(B)/tests/test_trigger
+# the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
+KERNEL_TESTS := $(B)/tests/kernel/test_isolation
 
-.PHONY: all test test-unit test-integration test-sanitize demo install uninstall clean
+.PHONY: all test test-unit test-kernel test-integration test-sanitize demo install uninstall clean
 
 all: $(B)/svcinit $(B)/svcctl
 
@@ -59,7 +69,7 @@ $(B)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/svcinit: $(INIT_OBJS) $(SVC_OBJS) $(UNIT_OBJS)
+$(B)/svcinit: $(INIT_OBJS) $(SVC_OBJS) $(UNIT_OBJS) $(LIB_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
@@ -67,35 +77,74 @@ $(B)/svcctl: $(CTL_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
-$(B)/tests/test_unit: tests/unit/test_unit.c $(UNIT_OBJS) $(B)/init/log.o
+$(B)/tests/test_unit: tests/unit/test_unit.c $(UNIT_OBJS) $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\" -o $@ $^ $(DEPS_LIBS) -lcmocka
 
-$(B)/tests/test_proto: tests/unit/test_proto.c $(B)/init/proto.o $(B)/services/notify.o $(B)/services/logbuf.o $(UNIT_OBJS) $(B)/init/log.o
+$(B)/tests/test_attrs: tests/unit/test_attrs.c $(UNIT_OBJS) $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\" -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_syntax: tests/unit/test_syntax.c $(UNIT_OBJS) $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
-$(B)/tests/test_fsm: tests/unit/test_fsm.c $(B)/services/fsm.o
+$(B)/tests/test_load: tests/unit/test_load.c $(UNIT_OBJS) $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
-# needs root: real cgroups and namespaces
-$(B)/tests/test_isolation: tests/unit/test_isolation.c $(B)/services/cgroup.o $(B)/services/rootfs.o $(B)/services/path.o $(B)/init/log.o
+$(B)/tests/test_proto: tests/unit/test_proto.c $(B)/init/proto.o $(B)/services/notify.o $(B)/services/passfd.o $(B)/services/logbuf.o $(UNIT_OBJS) $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_seccomp: tests/unit/test_seccomp.c $(B)/services/seccomp.o $(UNIT_OBJS) $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\" -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_sandbox: tests/unit/test_sandbox.c $(UNIT_OBJS) $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\" -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_calendar: tests/unit/test_calendar.c $(B)/units/calendar.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
-test: all test-unit test-integration test-docs
+$(B)/tests/test_trigger: tests/unit/test_trigger.c $(UNIT_OBJS) $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_fsm: tests/unit/test_fsm.c $(B)/services/fsm.o $(B)/services/pidfile.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_condition: tests/unit/test_condition.c $(B)/services/condition.o $(UNIT_OBJS) $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_deps: tests/unit/test_deps.c $(B)/services/deps.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+# needs root: real cgroups and namespaces
+$(B)/tests/kernel/test_isolation: tests/kernel/test_isolation.c $(CG_OBJS) $(B)/services/rootfs.o $(B)/services/userns.o $(B)/services/path.o $(B)/units/attrs.o $(B)/units/sandbox.o $(B)/units/value.o $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+test: all test-unit test-kernel test-integration test-docs
 
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
+test-kernel: $(KERNEL_TESTS)
+	@set -e; for t in $(KERNEL_TESTS); do echo "== $$t"; $$t; done
+
 test-integration: all
 	$(PYTHON) -m pytest -v tests/integration
 
-# The whole unit and integration suite against an ASan+UBSan build (in
+# The unit, kernel and integration suites against an ASan+UBSan build (in
 # build/san, so the normal build stays as it is).
 test-sanitize:
-	$(MAKE) B=$(B)/san SANITIZE=1 $(B)/san/svcinit $(B)/san/svcctl test-unit
+	$(MAKE) B=$(B)/san SANITIZE=1 $(B)/san/svcinit $(B)/san/svcctl test-unit test-kernel
 	SVCINIT_BIN=$(CURDIR)/$(B)/san/svcinit SVCCTL_BIN=$(CURDIR)/$(B)/san/svcctl \
 		$(PYTHON) -m pytest -q tests/integration
 
@@ -104,7 +153,7 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 0755 $(B)/svcinit $(B)/svcctl $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(INSTALL_STRIP) $(B)/svcinit $(B)/svcctl $(DESTDIR)$(SBINDIR)/
 	for m in init/svcinit.8 init/svcctl.8 units/svcinit.service.5; do \
 		[ -f $$m ] || continue; \
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done

@@ -30,7 +30,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
-from harness import children, descendants  # noqa: E402
+from harness import children, descendants, remove_cgroup  # noqa: E402
+from harness import cgroup_hierarchies as cgroup_mounts  # noqa: E402
+from harness import wait_until as wait_for  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -61,18 +63,6 @@ def median(v):
 
 # ------------------------------------------------------------------ the host
 
-def cgroup_mounts():
-    """(mount point, fstype) of every cgroup hierarchy."""
-    out = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            fstype = right.split()[0]
-            if fstype in ("cgroup", "cgroup2"):
-                out.append((left.split()[4], fstype))
-    return out
-
-
 def cgroup_v2_mount():
     for mp, t in cgroup_mounts():
         if t == "cgroup2":
@@ -84,35 +74,7 @@ def cgroup_remove(name):
     """Remove /<name> (and below) from every hierarchy, killing what is left
     in it. Returns the paths that existed (a leak, when svcinit should have
     removed them)."""
-    existed = []
-    for mp, fstype in cgroup_mounts():
-        top = os.path.join(mp, name.lstrip("/"))
-        if not os.path.isdir(top):
-            continue
-        existed.append(top)
-        for _ in range(200):
-            pids = []
-            for d, _dirs, files in os.walk(top):
-                if "cgroup.procs" in files:
-                    try:
-                        pids += [int(x) for x in open(os.path.join(d, "cgroup.procs")).read().split()]
-                    except OSError:
-                        pass
-            for p in pids:
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except OSError:
-                    pass
-            dirs = [d for d, _ds, _fs in os.walk(top)]
-            for d in sorted(dirs, key=len, reverse=True):
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    pass
-            if not os.path.isdir(top):
-                break
-            time.sleep(0.01)
-    return existed
+    return [str(d) for d in remove_cgroup(name)[0]]
 
 
 def cpu_idle_fraction(interval=0.1):
@@ -216,17 +178,6 @@ def read_stamps(path):
     except FileNotFoundError:
         pass
     return out
-
-
-def wait_for(pred, timeout, interval=0.02):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= end:
-            return None
-        time.sleep(interval)
 
 
 def count_kind(path, kind):

@@ -6,7 +6,6 @@
  * own. One ev_child watcher for pid 0 reaps every child, whoever it was
  * started by, and hands each exit to the unit that owns it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,8 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "init/init.h"
-#include "init/log.h"
+#include "init/loop.h"
+#include "init/shutdown.h"
+#include "lib/log.h"
 #include "services/svc.h"
 
 static struct {
@@ -44,53 +44,6 @@ void loop_set_command(pid_t pid)
 	L.command = pid;
 }
 
-bool loop_have_children(void)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
-}
-
-/* Our own children, as /proc/self/task/ * /children lists them (orphans
- * re-parented to a subreaper are among them). */
-static void kill_children(int sig)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char path[320], buf[4096];
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fscanf(f, "%4095s", buf) == 1) {
-			long pid = strtol(buf, NULL, 10);
-			if (pid > 1)
-				(void)kill((pid_t)pid, sig);
-		}
-		fclose(f);
-	}
-	closedir(d);
-}
-
-void loop_kill_rest(int sig)
-{
-	if (getpid() == 1) {
-		/* kill(-1) reaches every process of the namespace but us */
-		(void)kill(-1, sig);
-		return;
-	}
-	kill_children(sig);
-}
-
 static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	pid_t pid = w->rpid;
@@ -108,8 +61,7 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	}
 	if (!svc_child_exited(pid, status))
 		log_debug("reaped orphan %d", (int)pid);
-	if (init_shutting_down())
-		init_shutdown(INIT_END_EXIT, -1);   /* re-check progress */
+	shutdown_progress();
 }
 
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -161,7 +113,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 }
 
-int loop_init(struct ev_loop *loop, bool forward_signals)
+void loop_init(struct ev_loop *loop, bool forward_signals)
 {
 	static const int handled[] = { SIGHUP, SIGTERM, SIGINT, SIGPWR, SIGUSR1, SIGUSR2 };
 
@@ -181,5 +133,4 @@ int loop_init(struct ev_loop *loop, bool forward_signals)
 		ev_signal_init(&L.sigs[sig], signal_cb, sig);
 		ev_signal_start(loop, &L.sigs[sig]);
 	}
-	return 0;
 }

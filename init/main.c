@@ -3,112 +3,59 @@
  * svcinit: a container-aware init and process supervisor.
  *
  * main() reads as a boot script: options, mode, mounts, cgroups, units,
- * control socket, signals, then the event loop. From the moment the loop
- * runs nothing here exits except the planned end of shutdown.
+ * control socket, signals, then the event loop. This file is the one place
+ * that wires the modules together (the hooks below); from the moment the
+ * loop runs nothing here exits except the planned end (shutdown.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <time.h>
-#include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/reboot.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
-#ifdef WITH_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
-#include "init/init.h"
-#include "init/log.h"
+#include "init/calendar-cli.h"
+#include "init/ctl.h"
+#include "init/loop.h"
+#include "init/machine.h"
+#include "init/outer.h"
 #include "init/proto.h"
+#include "init/shutdown.h"
+#include "lib/log.h"
+#include "services/userns.h"
 #include "services/cgroup.h"
 #include "services/spawn.h"
 #include "services/svc.h"
-
-#define INIT_FINAL_KILL_SEC 10.0   /* SIGTERM to SIGKILL for what is left */
-#define PROC_PID_INIT_INO   0xEFFFFFFCU
-
-enum init_mode init_mode;
+#include "services/trig.h"
+#include "units/value.h"
 
 static struct {
 	struct ev_loop *loop;
-	const char *units_dir;
+	const char *units_dir;        /* the first -u DIR (messages) */
+	struct unit_load_config load; /* every -u DIR, --systemd, --root, --target */
+	size_t n_dirs;
+	bool units_given;
+	bool strict;
 	const char *socket_path;
 	const char *cgroup_base;
 	size_t log_size;
 	bool check;
+	bool calendar;                /* --calendar EXPR...: print, exit */
+	const char *timer_dir;        /* Persistent= timers' stamps */
+	unsigned iterations;
+	uint64_t base_usec;
 	char **command;
 	struct cg_ctx *cg;
 	char run_dir[256];
 	char sock_dir[256];
-
-	/* shutdown */
-	enum { PHASE_RUN, PHASE_UNITS, PHASE_REST, PHASE_DONE } phase;
-	enum init_end end;
-	int exit_code;
-	ev_timer final_timer;
-	bool rest_killed;
-
 	bool notified_ready;
-	char notify_socket[108];
 	bool command_started;
-} I = { .exit_code = 0 };
-
-const char *init_mode_name(void)
-{
-	switch (init_mode) {
-	case INIT_MACHINE: return "machine";
-	case INIT_CONTAINER: return "container";
-	case INIT_SUBREAPER: return "subreaper";
-	}
-	return "?";
-}
-
-bool init_shutting_down(void)
-{
-	return I.phase != PHASE_RUN;
-}
-
-/* ---- the outer supervisor (systemd) --------------------------------------- */
-
-static void notify_outer(const char *msg)
-{
-	if (!I.notify_socket[0])
-		return;
-#ifdef WITH_SYSTEMD
-	/* sd_notify reads $NOTIFY_SOCKET, which we took out of our environment */
-	(void)setenv("NOTIFY_SOCKET", I.notify_socket, 1);
-	(void)sd_notify(0, msg);
-	(void)unsetenv("NOTIFY_SOCKET");
-#else
-	{
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		socklen_t len;
-		int fd;
-
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", I.notify_socket);
-		if (sa.sun_path[0] == '@')
-			sa.sun_path[0] = '\0';   /* abstract namespace */
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(I.notify_socket));
-		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return;
-		(void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
-		(void)close(fd);
-	}
-#endif
-}
+} I;
 
 /* ---- the entrypoint COMMAND ------------------------------------------------ */
 
@@ -118,7 +65,7 @@ static void start_command(void)
 	struct exec_plan plan = {
 		.argv = I.command, .envp = environ,
 		.fd_in = STDIN_FILENO, .fd_out = STDOUT_FILENO, .fd_err = STDERR_FILENO,
-		.cgroup_fd = -1, .foreground = true,
+		.cgroup_fd = -1, .join_pidfd = -1, .foreground = true,
 	};
 	struct spawn_result res;
 	const char *step = NULL;
@@ -126,7 +73,7 @@ static void start_command(void)
 	int r;
 
 	I.command_started = true;
-	r = spawn_find_exec(I.command[0], environ, NULL, &path);
+	r = spawn_find_exec(I.command[0], environ, -1, &path);
 	if (r < 0) {
 		log_err("%s: %s", I.command[0], r == -ENOENT ? "command not found" : strerror(-r));
 		init_shutdown(INIT_END_EXIT, r == -ENOENT ? 127 : 126);
@@ -148,10 +95,12 @@ static void start_command(void)
 
 static void on_changed(struct svc *s)
 {
+	if (s)
+		trig_svc_changed(s);   /* sockets watch again, timers count from it */
 	ctl_changed();
 	/* the boot is complete once: no need to look at every unit on every
 	 * later change (a crash loop makes many) */
-	if (I.phase == PHASE_RUN && !(I.notified_ready && (!I.command || I.command_started)) &&
+	if (!init_shutting_down() && !(I.notified_ready && (!I.command || I.command_started)) &&
 	    svc_all_settled()) {
 		if (I.command && !I.command_started)
 			start_command();
@@ -162,11 +111,22 @@ static void on_changed(struct svc *s)
 			clock_gettime(CLOCK_BOOTTIME, &up);
 			log_info("all units up (%zu) at %.3fs since boot", svc_count(),
 				 (double)up.tv_sec + (double)up.tv_nsec / 1e9);
-			notify_outer("READY=1");
+			outer_notify("READY=1");
 		}
 	}
-	if (I.phase == PHASE_UNITS)
-		init_shutdown(I.end, -1);   /* re-check progress */
+	shutdown_progress();
+}
+
+/* A line of a unit's output on svcinit's console, prefixed with the unit's
+ * name; a console that does not take it loses it (log.h), PID 1 never waits. */
+static void on_console(struct svc *s, int stream, const char *line, size_t len)
+{
+	char buf[64 + UNIT_NAME_MAX + 3 + SVC_LINE_MAX + 1];
+	const char *id = s->spec->attrs.syslog_identifier;   /* SyslogIdentifier= */
+	int n = snprintf(buf, sizeof(buf), "%s: %.*s\n", id ? id : s->spec->name, (int)len, line);
+
+	if (n > 0)
+		log_write_raw(stream, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 static void on_action(struct svc *s, enum unit_action a, int code)
@@ -185,139 +145,6 @@ static void on_action(struct svc *s, enum unit_action a, int code)
 		init_shutdown(init_mode == INIT_MACHINE ? INIT_END_REBOOT : INIT_END_EXIT, code);
 		break;
 	}
-}
-
-/* ---- shutdown --------------------------------------------------------------------- */
-
-static void final_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	if (I.phase == PHASE_REST && !I.rest_killed) {
-		log_warn("processes left after %.0fs: killing them", INIT_FINAL_KILL_SEC);
-		loop_kill_rest(SIGKILL);
-		I.rest_killed = true;
-		ev_timer_set(&I.final_timer, 5., 0.);
-		ev_timer_start(loop, &I.final_timer);
-		return;
-	}
-	/* what SIGKILL cannot end (uninterruptible sleep) must not hold us */
-	I.phase = PHASE_DONE;
-	ev_break(loop, EVBREAK_ALL);
-}
-
-void init_shutdown(enum init_end how, int exit_code)
-{
-	if (I.phase == PHASE_RUN) {
-		static const char *const names[] = { "exit", "poweroff", "reboot", "halt" };
-
-		log_info("shutting down (%s)", names[how]);
-		I.end = how;
-		I.exit_code = exit_code >= 0 ? exit_code : 0;
-		I.phase = PHASE_UNITS;
-		notify_outer("STOPPING=1");
-		svc_stop_all();
-		ctl_changed();
-	} else if (exit_code >= 0 && how == INIT_END_EXIT && I.end == INIT_END_EXIT) {
-		/* the COMMAND's code wins over a plain signal-triggered end */
-		I.exit_code = exit_code;
-	}
-	if (I.phase == PHASE_UNITS && svc_all_down()) {
-		I.phase = PHASE_REST;
-		loop_kill_rest(SIGTERM);
-		loop_kill_rest(SIGCONT);
-		ev_timer_init(&I.final_timer, final_timer_cb, INIT_FINAL_KILL_SEC, 0.);
-		ev_timer_start(I.loop, &I.final_timer);
-	}
-	if (I.phase == PHASE_REST && !loop_have_children()) {
-		I.phase = PHASE_DONE;
-		ev_timer_stop(I.loop, &I.final_timer);
-		ev_break(I.loop, EVBREAK_ALL);
-	}
-}
-
-/* ---- machine mode ------------------------------------------------------------------ */
-
-/* Is something mounted on path? (A directory of the initramfs is on a tmpfs
- * too, so the file system type alone does not tell.) */
-static bool mounted(const char *path)
-{
-	struct statx sx;
-	struct stat st, parent;
-	char up[PATH_MAX];
-
-	if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &sx) == 0 &&
-	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
-		return sx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
-	snprintf(up, sizeof(up), "%s/..", path);
-	return stat(path, &st) == 0 && stat(up, &parent) == 0 && st.st_dev != parent.st_dev;
-}
-
-static bool fs_is(const char *path, unsigned long magic)
-{
-	struct statfs sf;
-
-	return mounted(path) && statfs(path, &sf) == 0 && (unsigned long)sf.f_type == magic;
-}
-
-static void mount_one(const char *src, const char *dst, const char *type, unsigned long flags,
-		      const char *data)
-{
-	(void)mkdir(dst, 0755);
-	if (mount(src, dst, type, flags, data) < 0)
-		log_warn("unable to mount %s on %s: %s", type, dst, strerror(errno));
-}
-
-static void machine_mounts(void)
-{
-	const unsigned long nsd = MS_NOSUID | MS_NODEV;
-
-	if (!fs_is("/proc", PROC_SUPER_MAGIC))
-		mount_one("proc", "/proc", "proc", nsd | MS_NOEXEC, NULL);
-	if (!fs_is("/sys", SYSFS_MAGIC))
-		mount_one("sysfs", "/sys", "sysfs", nsd | MS_NOEXEC, NULL);
-	if (!mounted("/dev"))
-		mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
-	if (!fs_is("/dev/pts", DEVPTS_SUPER_MAGIC))
-		mount_one("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-			  "gid=5,mode=620,ptmxmode=0666");
-	if (!fs_is("/dev/shm", TMPFS_MAGIC))
-		mount_one("tmpfs", "/dev/shm", "tmpfs", nsd, "mode=1777");
-	if (!fs_is("/run", TMPFS_MAGIC))
-		mount_one("tmpfs", "/run", "tmpfs", nsd, "mode=0755");
-	if (!fs_is("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) && !fs_is("/sys/fs/cgroup", TMPFS_MAGIC))
-		mount_one("cgroup2", "/sys/fs/cgroup", "cgroup2", nsd | MS_NOEXEC, "nsdelegate");
-}
-
-static void machine_hostname(void)
-{
-	char name[65] = "";
-	ssize_t n;
-	int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	n = read(fd, name, sizeof(name) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return;
-	name[n] = '\0';
-	name[strcspn(name, " \t\r\n")] = '\0';
-	if (name[0] && sethostname(name, strlen(name)) < 0)
-		log_warn("unable to set hostname %s: %s", name, strerror(errno));
-}
-
-static void machine_end(void)
-{
-	int cmd = I.end == INIT_END_POWEROFF ? RB_POWER_OFF :
-		  I.end == INIT_END_HALT ? RB_HALT_SYSTEM : RB_AUTOBOOT;
-
-	log_info("%s", I.end == INIT_END_POWEROFF ? "powering off" :
-		 I.end == INIT_END_HALT ? "halting" : "rebooting");
-	sync();
-	(void)reboot(cmd);
-	/* PID 1 must not return: the kernel would panic */
-	log_err("reboot(2) failed: %s", strerror(errno));
-	for (;;)
-		pause();
 }
 
 /* A unit that eats all memory must not take PID 1 with it: the OOM killer
@@ -343,22 +170,6 @@ static void protect_self(void)
 	(void)close(fd);
 }
 
-static enum init_mode detect_mode(void)
-{
-	struct stat st;
-
-	if (getpid() != 1)
-		return INIT_SUBREAPER;
-	if (stat("/proc/self/ns/pid", &st) < 0) {
-		/* no /proc yet: mount it to look (a booting machine has none) */
-		(void)mkdir("/proc", 0755);
-		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
-		    stat("/proc/self/ns/pid", &st) < 0)
-			return INIT_CONTAINER;
-	}
-	return st.st_ino == PROC_PID_INIT_INO ? INIT_MACHINE : INIT_CONTAINER;
-}
-
 /* ---- options ------------------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -368,11 +179,24 @@ static void usage(FILE *f)
 		"\n"
 		"A container-aware init and process supervisor.\n"
 		"\n"
-		"  -u, --units DIR     unit directory (default /etc/svcinit, env SVCINIT_UNITS)\n"
+		"  -u, --units DIR     unit directory (default /etc/svcinit, env SVCINIT_UNITS);\n"
+		"                      repeatable, the first holding a name wins\n"
+		"      --systemd       systemd's unit search path too (env SVCINIT_SYSTEMD=1)\n"
+		"      --root DIR      read the systemd search path below DIR\n"
+		"      --target NAME   the target whose units start (default multi-user.target)\n"
 		"  -s, --socket PATH   control socket (default %s, env SVCINIT_SOCKET)\n"
 		"      --cgroup PATH   cgroup under which units are placed (default: svcinit's own)\n"
 		"      --log-buffer SIZE  output kept per unit for svcctl logs (default 64K)\n"
-		"      --check[=DIR]   validate the unit directory and exit (0 valid, 1 errors)\n"
+		"      --userns-range BASE:SIZE  host ids of Namespaces=user (default 100000:65536:\n"
+		"                      unit N gets BASE+N*SIZE..; env SVCINIT_USERNS_RANGE)\n"
+		"      --timer-dir DIR where Persistent= timers keep their last trigger\n"
+		"                      (default /var/lib/svcinit/timers, env SVCINIT_TIMER_DIR)\n"
+		"      --check[=DIR]   validate the units and exit (0 valid, 1 errors; also --check DIR)\n"
+		"      --strict        with --check: warnings are errors\n"
+		"      --calendar EXPR...  print the normalized form and next elapse of each\n"
+		"                      calendar expression (as systemd-analyze calendar), exit\n"
+		"      --iterations N  with --calendar: the next N elapses\n"
+		"      --base-time @T  with --calendar: count from unix time T, not now\n"
 		"  -v, --verbose       more log\n"
 		"      --version       print the version\n"
 		"  -h, --help          this help\n"
@@ -388,7 +212,16 @@ static int parse_options(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "cgroup", required_argument, NULL, 'C' },
 		{ "log-buffer", required_argument, NULL, 'L' },
+		{ "userns-range", required_argument, NULL, 'N' },
 		{ "check", optional_argument, NULL, 'K' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "systemd", no_argument, NULL, 'Y' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "target", required_argument, NULL, 'T' },
+		{ "calendar", no_argument, NULL, 'A' },
+		{ "timer-dir", required_argument, NULL, 'D' },
+		{ "iterations", required_argument, NULL, 'I' },
+		{ "base-time", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -396,17 +229,71 @@ static int parse_options(int argc, char **argv)
 	};
 	int c;
 
-	I.units_dir = getenv("SVCINIT_UNITS") ? getenv("SVCINIT_UNITS") : "/etc/svcinit";
+	I.load.dirs[I.n_dirs++] = getenv("SVCINIT_UNITS") ? getenv("SVCINIT_UNITS") : "/etc/svcinit";
 	I.socket_path = getenv("SVCINIT_SOCKET") ? getenv("SVCINIT_SOCKET") : PROTO_SOCKET_DEFAULT;
+	if (getenv("SVCINIT_USERNS_RANGE") && userns_parse_range(getenv("SVCINIT_USERNS_RANGE")) < 0) {
+		fprintf(stderr, "svcinit: SVCINIT_USERNS_RANGE=%s: expected BASE:SIZE\n",
+			getenv("SVCINIT_USERNS_RANGE"));
+		return -1;
+	}
+	I.timer_dir = getenv("SVCINIT_TIMER_DIR");
 	while ((c = getopt_long(argc, argv, "+u:s:vh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'u': I.units_dir = optarg; break;
+		case 'u':
+			if (I.n_dirs >= UNIT_LOAD_DIRS_MAX) {
+				fprintf(stderr, "svcinit: at most %d -u directories\n", UNIT_LOAD_DIRS_MAX);
+				return -1;
+			}
+			if (!I.units_given)
+				I.n_dirs = 0;   /* SVCINIT_UNITS is replaced, not added to */
+			I.units_given = true;
+			I.load.dirs[I.n_dirs++] = optarg;
+			break;
+		case 'S': I.strict = true; break;
+		case 'A': I.calendar = true; break;
+		case 'D': I.timer_dir = optarg; break;
+		case 'I': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || n < 1 || n > 1000) {
+				fprintf(stderr, "svcinit: --iterations %s: a count from 1 to 1000\n", optarg);
+				return -1;
+			}
+			I.iterations = (unsigned)n;
+			break;
+		}
+		case 'B': {
+			char *end;
+			unsigned long long t;
+
+			errno = 0;
+			t = strtoull(optarg[0] == '@' ? optarg + 1 : optarg, &end, 10);
+			if (errno || *end || optarg[0] != '@' || t > 7258118400ULL) {
+				fprintf(stderr, "svcinit: --base-time %s: expected @UNIXTIME\n", optarg);
+				return -1;
+			}
+			I.base_usec = t * 1000000ULL;
+			break;
+		}
+		case 'Y': I.load.systemd = true; break;
+		case 'R': I.load.root = optarg; break;
+		case 'T': I.load.target = optarg; break;
 		case 's': I.socket_path = optarg; break;
 		case 'C': I.cgroup_base = optarg; break;
 		case 'K':
 			I.check = true;
-			if (optarg)
-				I.units_dir = optarg;
+			/* "--check DIR" as well as "--check=DIR" */
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			if (optarg) {
+				if (!I.units_given)
+					I.n_dirs = 0;
+				I.units_given = true;
+				I.load.dirs[I.n_dirs++] = optarg;
+			}
 			break;
 		case 'L': {
 			uint64_t sz;
@@ -418,6 +305,13 @@ static int parse_options(int argc, char **argv)
 			I.log_size = (size_t)sz;
 			break;
 		}
+		case 'N':
+			if (userns_parse_range(optarg) < 0) {
+				fprintf(stderr, "svcinit: --userns-range %s: BASE:SIZE with BASE at least "
+					"65536, SIZE 1..16777216, within 32-bit ids\n", optarg);
+				return -1;
+			}
+			break;
 		case 'v': log_max_level = LOG_LEVEL_DEBUG; break;
 		case 'V': printf("svcinit %s\n", SVCINIT_VERSION); return 1;
 		case 'h': usage(stdout); return 1;
@@ -426,21 +320,21 @@ static int parse_options(int argc, char **argv)
 	}
 	if (optind < argc)
 		I.command = argv + optind;
+	if (getenv("SVCINIT_SYSTEMD") && strcmp(getenv("SVCINIT_SYSTEMD"), "1") == 0)
+		I.load.systemd = true;
+	if (I.n_dirs == 1 && !I.units_given && I.load.systemd && access(I.load.dirs[0], F_OK) < 0)
+		I.n_dirs = 0;   /* with --systemd a missing default directory is no error */
+	I.load.dirs[I.n_dirs] = NULL;
+	I.units_dir = I.n_dirs ? I.load.dirs[0] : "systemd";
+	if ((I.load.root || I.load.target) && !I.load.systemd) {
+		fprintf(stderr, "svcinit: --root and --target need --systemd\n");
+		return -1;
+	}
 	if (I.cgroup_base && I.cgroup_base[0] != '/') {
 		fprintf(stderr, "svcinit: --cgroup %s: must be an absolute cgroup path\n", I.cgroup_base);
 		return -1;
 	}
 	return 0;
-}
-
-static void take_notify_socket(void)
-{
-	const char *ns = getenv("NOTIFY_SOCKET");
-
-	if (ns && strlen(ns) < sizeof(I.notify_socket))
-		snprintf(I.notify_socket, sizeof(I.notify_socket), "%s", ns);
-	/* never handed down to units or COMMAND */
-	(void)unsetenv("NOTIFY_SOCKET");
 }
 
 static void run_dir_init(void)
@@ -499,32 +393,72 @@ static void raise_fd_limit(void)
 	}
 }
 
-/* svcinit --check: the unit directory as svcinit would load it, nothing run. */
+/* What --check finds past the UNIT_DIAG_MAX messages a load keeps: every
+ * one is printed (the Debian tier counts them all). */
+static char **check_more[2];
+
+static void check_overflow(bool warning, const char *msg)
+{
+	char *c = strdup(msg);
+
+	if (c && !check_more[warning])
+		check_more[warning] = unit_strv_new();
+	if (c && check_more[warning])
+		(void)unit_strv_push(&check_more[warning], c);
+	else
+		free(c);
+}
+
+/* svcinit --check: the units as svcinit would load them, nothing run.
+ * Errors on stderr, warnings, notes and the summary on stdout. */
 static int check_units(void)
 {
-	struct unit_diag diag = { .n = 0 };
-	size_t bad;
+	struct unit_diag diag = { .overflow = check_overflow };
+	size_t more[2];
+	char **notes = NULL;
+	size_t bad, warns;
 	int r;
 
 	log_max_level = -1;   /* the messages are printed below, once, without prefix */
-	(void)svc_init(NULL, &(struct svc_config){ .units_dir = I.units_dir },
+	I.load.all = true;
+	(void)svc_init(NULL, &(struct svc_config){ .units_dir = I.units_dir, .load = &I.load,
+						   .notes = &notes },
 		       &(struct svc_hooks){ 0 });
 	r = svc_load(&diag);
 	if (r >= 0)
 		(void)svc_verify(&diag);
+	more[0] = unit_strv_len(check_more[0]);
+	more[1] = unit_strv_len(check_more[1]);
 	for (size_t i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
-	if (diag.dropped)
-		fprintf(stderr, "... and %zu more errors\n", diag.dropped);
+	for (size_t i = 0; i < more[0]; i++)
+		fprintf(stderr, "%s\n", check_more[0][i]);
+	if (diag.dropped > more[0])
+		fprintf(stderr, "... and %zu more errors\n", diag.dropped - more[0]);
+	for (size_t i = 0; i < diag.n_warns; i++)
+		printf("%s%s\n", I.strict ? "error: " : "", diag.warns[i]);
+	for (size_t i = 0; i < more[1]; i++)
+		printf("%s%s\n", I.strict ? "error: " : "", check_more[1][i]);
+	if (diag.warns_dropped > more[1])
+		printf("... and %zu more warnings\n", diag.warns_dropped - more[1]);
+	for (char **n = notes; n && *n; n++)
+		printf("%s\n", *n);
 	bad = diag.n + diag.dropped;
+	warns = diag.n_warns + diag.warns_dropped;
 	if (r < 0)
 		fprintf(stderr, "%s: %s\n", I.units_dir, strerror(-r));
 	else
-		printf("%s: %zu unit%s loaded, %zu error%s\n", I.units_dir, svc_count(),
-		       svc_count() == 1 ? "" : "s", bad, bad == 1 ? "" : "s");
+		printf("%s: %zu unit%s loaded, %zu error%s, %zu warning%s\n", I.units_dir,
+		       svc_count() + trig_count(), svc_count() + trig_count() == 1 ? "" : "s",
+		       bad, bad == 1 ? "" : "s",
+		       warns, warns == 1 ? "" : "s");
+	unit_strv_free(notes);
+	unit_strv_free(check_more[0]);
+	unit_strv_free(check_more[1]);
 	unit_diag_free(&diag);
 	svc_free_all();
-	return r < 0 || bad ? 1 : 0;
+	trig_free_all();
+	return r < 0 || bad || (I.strict && warns) ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -532,6 +466,7 @@ int main(int argc, char **argv)
 	struct unit_diag diag = { .n = 0 };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	const char *keep[2] = { NULL, NULL };
+	const char *step = NULL;
 	int r;
 
 	r = parse_options(argc, argv);
@@ -539,15 +474,15 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	if (I.check)
 		return check_units();
+	if (I.calendar)
+		return calendar_cli(I.command, I.iterations, I.base_usec);
 
-	init_mode = detect_mode();
+	init_mode = machine_detect_mode();
 	(void)sigaction(SIGPIPE, &ign, NULL);
 	protect_self();
-	take_notify_socket();
+	outer_init();
 	if (init_mode == INIT_MACHINE) {
-		machine_mounts();
-		machine_hostname();
-		(void)reboot(RB_DISABLE_CAD);   /* ctrl-alt-del becomes SIGINT */
+		machine_init();
 	} else if (init_mode == INIT_SUBREAPER &&
 		   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
 		log_warn("unable to become a subreaper: %s", strerror(errno));
@@ -566,18 +501,23 @@ int main(int argc, char **argv)
 				pause();
 		return 1;
 	}
+	shutdown_init(I.loop);
 
 	r = cg_init(I.cgroup_base, &I.cg);
 	if (r < 0)
 		log_warn("cgroups: %s; units run without them", strerror(-r));
 
 	run_dir_init();
-	keep[0] = I.sock_dir;
+	/* the control socket itself, read-only: not its directory, where a unit
+	 * could replace it or reach other units' notify sockets */
+	keep[0] = I.socket_path;
 	r = svc_init(I.loop, &(struct svc_config){
-		.units_dir = I.units_dir, .run_dir = I.run_dir, .keep_paths = keep, .cg = I.cg,
+		.units_dir = I.units_dir, .load = &I.load, .run_dir = I.run_dir,
+		.keep_paths = keep, .cg = I.cg,
 		.log_size = I.log_size,
 	}, &(struct svc_hooks){ .changed = on_changed, .action = on_action,
-				.output = ctl_output, .gone = ctl_forget });
+				.output = ctl_output, .console = on_console,
+				.gone = ctl_forget });
 	if (r < 0)
 		log_err("unable to set up services: %s", strerror(-r));
 	r = svc_load(&diag);
@@ -585,21 +525,26 @@ int main(int argc, char **argv)
 		log_err("%s: unable to read units: %s", I.units_dir, strerror(-r));
 	unit_diag_free(&diag);
 
-	(void)ctl_init(I.loop, I.socket_path);   /* logged; svcinit runs on without it */
+	r = ctl_init(I.loop, I.socket_path, &step);
+	if (r < 0)   /* svcinit runs on without it */
+		log_err("control socket %s: unable to %s: %s", I.socket_path, step, strerror(-r));
 	loop_init(I.loop, I.command != NULL);
 
+	trig_init(I.loop, &(struct trig_config){
+		.timer_dir = I.timer_dir, .boot_is_startup = init_mode != INIT_MACHINE,
+	});
 	/* From here on PID 1 must not die. */
+	trig_start_all();   /* every socket bound before any service starts */
 	svc_start_all();
 	on_changed(NULL);
 
-	if (I.phase != PHASE_DONE)   /* the end may come before the loop (COMMAND not found) */
+	if (!shutdown_done())   /* the end may come before the loop (COMMAND not found) */
 		ev_run(I.loop, 0);
 
 	log_info("all stopped");
 	ctl_free();
 	svc_free_all();
+	trig_free_all();
 	cg_free(I.cg);
-	if (init_mode == INIT_MACHINE)
-		machine_end();
-	return I.exit_code;
+	return shutdown_final();   /* a machine: reboot(2), no return */
 }

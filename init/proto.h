@@ -31,7 +31,7 @@ enum proto_code {
 	PROTO_OK = 0,          /* done */
 	PROTO_FAILED = 1,      /* the operation failed */
 	PROTO_USAGE = 2,       /* usage error / malformed request */
-	PROTO_ENOENT = 3,      /* no such unit (or not active, for is-active) */
+	PROTO_ENOENT = 3,      /* no such unit (or not active, for status and is-active) */
 	PROTO_EPERM = 4,       /* permission denied */
 	PROTO_UNREACHABLE = 5, /* svcctl only: svcinit cannot be reached */
 };
@@ -44,3 +44,7 @@ enum proto_code {
  * printable ASCII or space, -ENODATA for an empty line, -E2BIG for too many
  * words. */
 int proto_split(char *line, size_t len, char **args, size_t max);
+
+/* The body of a PROTO_ENOENT reply about a missing unit is "NAME: " this
+ * "\n"; svcctl tells it from an inactive unit's status by it (stderr vs stdout). */
+#define PROTO_MSG_NO_UNIT "no such unit"

@@ -32,8 +32,8 @@ $(BENCH_OUT)/bench-%: bench/limits/%.c bench/limits/common.h
 # Debian's libev.a, libinih.a and libcap.a. Not PIE: -static and -pie differ.
 BENCH_ST       := $(BENCH_OUT)/static
 BENCH_ST_CFLAGS = $(filter-out -DWITH_SYSTEMD=1 $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null),$(ALL_CFLAGS))
-BENCH_ST_LIBS  := -lev $(shell $(PKG_CONFIG) --static --libs inih libcap) -lm
-BENCH_ST_OBJS  := $(patsubst %.c,$(BENCH_ST)/%.o,$(INIT_SRCS) $(SVC_SRCS) $(UNIT_SRCS))
+BENCH_ST_LIBS  := -lev $(shell $(PKG_CONFIG) --static --libs inih libcap libseccomp) -lm
+BENCH_ST_OBJS  := $(patsubst %.c,$(BENCH_ST)/%.o,$(INIT_SRCS) $(SVC_SRCS) $(UNIT_SRCS) $(LIB_SRCS))
 
 $(BENCH_ST)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -27,17 +27,22 @@ uninstall-docs:
 	rm -f $(DESTDIR)$(COMPLETIONSDIR)/svcctl
 
 # Every name the code accepts or prints must be in a manual: unit keys
-# (units/unit.c), svcinit options (init/main.c), svcctl commands
+# (units/keys.c), svcinit options (init/main.c), svcctl commands
 # (init/svcctl.c), JSON fields (init/ctl.c), states and results
 # (services/fsm.c). Needs only grep and sed.
 check-man-coverage:
 	@set -e; missing=; \
-	for k in $$(sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", \(SEC_UNIT\|ANY\|SVC\),.*/\1/p' units/unit.c); do \
+	for k in $$(sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", \(SEC_UNIT\|ANY\|SVC\),.*/\1/p' units/keys.c); do \
 		grep -q "^\.It Cm $$k= " units/svcinit.service.5 || missing="$$missing svcinit.service.5:$$k="; done; \
+	for k in $$(sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", T_\(SOCK\|TIMER\),.*/\1/p' units/trigger.c); do \
+		grep -q "^\.It Cm $$k= \|Cm $$k= Ns" units/svcinit.service.5 || missing="$$missing svcinit.service.5:$$k="; done; \
 	for o in $$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z]*_argument,.*/\1/p' init/main.c); do \
 		grep -q "Fl -$$o\b" init/svcinit.8 || missing="$$missing svcinit.8:--$$o"; done; \
 	for c in $$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", ARGS_[A-Z]*,.*/\1/p' init/svcctl.c); do \
 		grep -q "^\.It \(.* \)\?Cm $$c\b" init/svcctl.8 || missing="$$missing svcctl.8:$$c"; done; \
+	for c in $$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", ARGS_[A-Z]*,.*/\1/p' init/svcctl.c); do \
+		grep -q "^_svcctl_commands=\".*\b$$c\b" contrib/bash-completion/svcctl || \
+			missing="$$missing bash-completion:$$c"; done; \
 	for f in $$(grep -o '\\"[a-z_]*\\":' init/ctl.c | sed 's/[^a-z_]//g') \
 		 $$(sed -n 's/.*json_u64_or_null(c, "\([a-z_]*\)".*/\1/p' init/ctl.c); do \
 		grep -q "^\.It Sy $$f$$" init/svcctl.8 || missing="$$missing svcctl.8:json:$$f"; done; \
@@ -46,7 +51,7 @@ check-man-coverage:
 	for r in $$(sed -n 's/^[[:space:]]*case FSM_RESULT_[A-Z_]*: return "\([a-z-]\+\)";/\1/p' services/fsm.c); do \
 		grep -q "^\.Ql $$r" init/svcctl.8 || missing="$$missing svcctl.8:result:$$r"; done; \
 	[ -z "$$missing" ] || { echo "check-man: not documented:$$missing" >&2; exit 1; }; \
-	echo "  MAN     every key, option, command, JSON field, state and result is documented"
+	echo "  MAN     every key, option, command (and its completion), JSON field, state and result is documented"
 
 check-man: check-man-coverage
 	@command -v $(MANDOC) >/dev/null || { echo "check-man: $(MANDOC) is missing (apt-get install mandoc)" >&2; exit 1; }

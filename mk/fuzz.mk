@@ -4,7 +4,7 @@
 #   make fuzz                 replay tests/fuzz/regress/, then fuzz each target
 #                             for FUZZ_SECONDS (fails on any crash)
 #   make fuzz FUZZ_SECONDS=3600
-#   make -j3 fuzz             the three targets side by side
+#   make -j4 fuzz             the four targets side by side
 #   make fuzz-build           only build $(B)/fuzz/fuzz_*
 #   make fuzz-replay          run the seed corpora and regress/ once through
 #                             standalone drivers built with $(CC) (gcc is fine),
@@ -23,16 +23,18 @@ FUZZ_ALL_CFLAGS = $(WARN) $(DEFS) $(DEPS_CFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
                   $(if $(filter 1,$(FUZZ_SKIP_KNOWN)),-DFUZZ_SKIP_KNOWN_BUGS)
 
 FZ           := $(B)/fuzz
-FUZZ_TARGETS := fuzz_unit fuzz_proto fuzz_notify
+FUZZ_TARGETS := fuzz_unit fuzz_proto fuzz_notify fuzz_deps
 
-fuzz_unit_SRCS     := tests/fuzz/fuzz_unit.c tests/fuzz/inih_guard.c units/unit.c
+fuzz_unit_SRCS     := tests/fuzz/fuzz_unit.c tests/fuzz/inih_guard.c $(UNIT_SRCS)
 fuzz_unit_LDFLAGS  := -Wl,--wrap=ini_parse_stream
 fuzz_unit_MAXLEN   := 65536
-fuzz_unit_SEEDS    := tests/data/good tests/data/bad units/examples
-fuzz_proto_SRCS    := tests/fuzz/fuzz_proto.c init/proto.c
+fuzz_unit_SEEDS    := tests/data/good tests/data/bad tests/data/seccomp tests/data/attrs tests/data/sandbox units/examples
+fuzz_proto_SRCS    := tests/fuzz/fuzz_proto.c tests/fuzz/ancillary.c init/proto.c services/passfd.c
 fuzz_proto_MAXLEN  := 8192
-fuzz_notify_SRCS   := tests/fuzz/fuzz_notify.c services/notify.c services/logbuf.c units/unit.c
+fuzz_notify_SRCS   := tests/fuzz/fuzz_notify.c tests/fuzz/ancillary.c services/notify.c services/passfd.c services/logbuf.c $(UNIT_SRCS)
 fuzz_notify_MAXLEN := 16384
+fuzz_deps_SRCS     := tests/fuzz/fuzz_deps.c services/deps.c $(UNIT_SRCS)
+fuzz_deps_MAXLEN   := 4096
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-clean \
         $(addprefix fuzz-run-,$(FUZZ_TARGETS)) $(addprefix fuzz-replay-,$(FUZZ_TARGETS))

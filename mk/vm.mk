@@ -3,15 +3,15 @@
 # with svcinit as /init of an initramfs and checks it from inside the guest.
 
 # ---- make static: build/static/svcinit, build/static/svcctl ------------------
-# Debian ships libev.a, libinih.a, libcap.a, but no libsystemd.a: the static
+# Debian ships libev.a, libinih.a, libcap.a, libseccomp.a, but no libsystemd.a: the static
 # build is WITH_SYSTEMD=0 (svcinit then speaks sd_notify to an outer
 # supervisor by itself).
 SB            := $(B)/static
 STATIC_CFLAGS := $(filter-out -DWITH_SYSTEMD=1 $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null),$(ALL_CFLAGS))
-STATIC_LIBS   := -l:libev.a -l:libinih.a -l:libcap.a -lm
+STATIC_LIBS   := -l:libev.a -l:libinih.a -l:libcap.a -l:libseccomp.a -lm
 STATIC_LD     := -static -no-pie -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
 
-STATIC_SVCINIT_OBJS := $(patsubst %.c,$(SB)/%.o,$(INIT_SRCS) $(SVC_SRCS) $(UNIT_SRCS))
+STATIC_SVCINIT_OBJS := $(patsubst %.c,$(SB)/%.o,$(INIT_SRCS) $(SVC_SRCS) $(UNIT_SRCS) $(LIB_SRCS))
 STATIC_SVCCTL_OBJS  := $(patsubst %.c,$(SB)/%.o,$(CTL_SRCS))
 
 .PHONY: static test-vm vm-clean

@@ -5,10 +5,14 @@
  * root of each hierarchy, as /proc/self/cgroup shows them.
  *
  * Layout: <base>/init.scope holds svcinit, <base>/NAME.service each unit.
+ *
+ * Implemented by services/cgroup*.c, one concern each (cgroup-internal.h
+ * lists them).
  */
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "units/unit.h"
@@ -53,12 +57,9 @@ int cg_init(const char *base, struct cg_ctx **ret_ctx);
  * have been freed first. NULL is fine. */
 void cg_free(struct cg_ctx *ctx);
 
-bool cg_have_v2(const struct cg_ctx *ctx);
-
 /* Create <base>/NAME.service in every hierarchy in use. An existing one (a
- * leftover) is killed if populated, removed and created afresh (it falls
- * back to reusing it if it cannot be removed); -EBUSY if its processes do
- * not die within 200 ms. */
+ * leftover) is killed if populated, removed and created afresh when it can
+ * be at once, else reused with its processes dying (nothing waits). */
 int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg);
 
 /* Apply the limits of spec. Each limit that cannot be applied adds one
@@ -107,14 +108,23 @@ int cg_unit_frozen(struct cg_unit *cg);
 int cg_unit_events_fd(struct cg_unit *cg);
 
 /* Signal every process in the cgroup (and in sub-cgroups a service made).
- * SIGKILL freezes the cgroup first (nothing forks while frozen), kills each
- * process, then thaws so that they die; it does NOT use cgroup.kill: since
- * the kernel's kill_seq change (6.14, backported to stable kernels) a cgroup
- * once killed through cgroup.kill SIGKILLs every child cloned into it later
- * with CLONE_INTO_CGROUP, and the unit's cgroup is reused by its next start.
- * Returns the number of processes signalled (0 when the unit has no cgroup
- * hierarchy at all) or -errno. */
+ * Never waits. SIGKILL on v2 writes cgroup.kill (every process, and every
+ * child forked meanwhile, in one write) and returns 0. Otherwise one round:
+ * cgroup.procs read once, each process signalled (O(n)); returns how many
+ * were, and a caller that wants the cgroup empty calls again on a timer
+ * while it is not (a process with SIGKILL pending forks no more, so rounds
+ * converge). 0 when the unit has no cgroup hierarchy at all; -errno. */
 int cg_unit_kill(struct cg_unit *cg, int sig);
+/* The processes in the unit's cgroup (and below), at most max: their
+ * count, -E2BIG when there are more, -ENOENT without a hierarchy. */
+int cg_unit_pids(struct cg_unit *cg, pid_t *pids, int max);
+
+/* May the next child be cloned straight into the v2 cgroup
+ * (CLONE_INTO_CGROUP)? Not once cgroup.kill was written: since the kernel's
+ * kill_seq change (6.14; 6.18 still does it) a child cloned into such a
+ * cgroup is SIGKILLed at birth. The child then joins it by writing
+ * cgroup.procs before it does anything else (migration is not affected). */
+bool cg_unit_clone_into(const struct cg_unit *cg);
 
 /* true when no process is left in the cgroup (v2 "populated 0"; else an
  * empty cgroup.procs) */
@@ -131,7 +141,8 @@ void cg_unit_stats(struct cg_unit *cg, struct cg_stats *ret_stats);
 uint64_t cg_unit_memory(struct cg_unit *cg);
 
 /* Remove the cgroup from every hierarchy (kills leftovers first, through
- * cgroup.kill when there is one: the cgroup goes away), sub-cgroups first,
- * waiting up to 200 ms in all for dying processes to leave; a cgroup that
- * stays busy is logged and left. Frees. NULL is fine. */
+ * cgroup.kill when there is one: the cgroup goes away), sub-cgroups first.
+ * Never waits: call it once cg_unit_empty() (watch cg_unit_events_fd for
+ * "populated 0"); a cgroup that is still busy is logged and left. Frees.
+ * NULL is fine. */
 void cg_unit_free(struct cg_unit *cg);

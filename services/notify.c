@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "services/notify.h"
+#include "services/passfd.h"
 #include "units/unit.h"
 
 static bool starts(const char *p, size_t n, const char *key, const char **ret_val)
@@ -44,6 +45,34 @@ int notify_parse(const char *buf, size_t len, struct notify_msg *m)
 		} else if (starts(p, n, "STOPPING=", &v)) {
 			any = true;
 			m->stopping = (size_t)(p + n - v) == 1 && *v == '1';
+		} else if (starts(p, n, "WATCHDOG=", &v)) {
+			size_t k = (size_t)(p + n - v);
+
+			any = true;
+			if (k == 1 && *v == '1')
+				m->watchdog = true;
+			else if (k == 7 && memcmp(v, "trigger", 7) == 0)
+				m->watchdog_trigger = true;
+			else
+				m->ignored++;
+		} else if (starts(p, n, "EXTEND_TIMEOUT_USEC=", &v)) {
+			size_t k = (size_t)(p + n - v);
+			uint64_t x = 0;
+			bool okn = k > 0 && k <= 19;
+
+			any = true;
+			for (size_t i = 0; okn && i < k; i++) {
+				if (v[i] < '0' || v[i] > '9')
+					okn = false;
+				else
+					x = x * 10 + (uint64_t)(v[i] - '0');
+			}
+			if (okn) {
+				m->have_extend = true;
+				m->extend_usec = x;
+			} else {
+				m->ignored++;
+			}
 		} else if (starts(p, n, "RELOADING=", &v)) {
 			any = true;
 			m->reloading = (size_t)(p + n - v) == 1 && *v == '1';
@@ -109,6 +138,9 @@ int notify_open(const char *path, int *ret_fd)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* no descriptor a sender passes ever reaches PID 1 (passfd.h); before
+	 * Linux 6.16 notify_recv() keeps them away */
+	(void)passfd_refuse(fd);
 	(void)unlink(path);
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0) {
@@ -122,32 +154,13 @@ int notify_open(const char *path, int *ret_fd)
 
 ssize_t notify_recv(int fd, char *buf, size_t size, struct ucred *ret_cred)
 {
-	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 8)];
-	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	ssize_t n;
 	bool have = false;
+	ssize_t n;
 
-	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+	/* descriptors (FDSTORE is not supported) are closed off the loop */
+	n = passfd_recv(fd, buf, size - 1, MSG_TRUNC, ret_cred, &have);
 	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET)
-			continue;
-		if (c->cmsg_type == SCM_CREDENTIALS) {
-			memcpy(ret_cred, CMSG_DATA(c), sizeof(*ret_cred));
-			have = true;
-		} else if (c->cmsg_type == SCM_RIGHTS) {
-			/* fd passing (FDSTORE) is not supported: close what came */
-			int *fds = (int *)CMSG_DATA(c);
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k; i++)
-				(void)close(fds[i]);
-		}
-	}
+		return n;
 	if (!have)
 		return -EPERM;   /* no credentials: cannot tell who sent it */
 	if ((size_t)n >= size)   /* truncated: too long to be a notification */

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -22,6 +23,10 @@ struct notify_msg {
 	char status[NOTIFY_STATUS_MAX]; /* STATUS=, truncated, control characters replaced */
 	bool have_mainpid;
 	pid_t mainpid;                  /* MAINPID= */
+	bool watchdog;                  /* WATCHDOG=1 */
+	bool watchdog_trigger;          /* WATCHDOG=trigger */
+	bool have_extend;
+	uint64_t extend_usec;           /* EXTEND_TIMEOUT_USEC= */
 	unsigned ignored;               /* assignments not understood (ignored, as systemd) */
 };
 

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "services/path.h"
 #include "units/unit.h"
 
 struct rootfs_plan;
@@ -18,30 +19,39 @@ struct rootfs_plan;
 /* CLONE_NEW* flags for a UNIT_NS_* mask. UNIT_NS_CGROUP gives none:
  * rootfs_enter() unshares the cgroup namespace once the child has joined its
  * v1 cgroups, so that the namespace is rooted at the unit's cgroups in every
- * hierarchy. UNIT_NS_USER gives none: rootfs_plan_new() rejects it. */
+ * hierarchy. UNIT_NS_USER gives none: the service unshares it last
+ * (spawn.c), once its root is made. */
 int rootfs_clone_flags(unsigned unit_ns);
 
-/* Build the plan for spec. rundir is a directory private to the unit that
- * the parent owns (e.g. /run/svcinit/units/NAME; created here if missing,
- * mode 0700), used as the staging point of the new root in the child's mount
- * namespace. keep_paths are host paths (sockets, directories) bound at the
+/* Build the plan for spec. rundir is svcinit's run directory (the control
+ * socket's, e.g. /run/svcinit; it must exist); the staging point of the new
+ * root in the child's mount namespace is rundir/.stage/NAME, made here (mode
+ * 0700) with mkdirat/openat(O_NOFOLLOW | O_DIRECTORY) from a descriptor of
+ * rundir: .stage and NAME must be directories of svcinit's euid that nobody
+ * else can write, never symlinks (-ENOTDIR, -EPERM), and the child walks
+ * them the same way again before it mounts its tmpfs there by descriptor. keep_paths are host paths (sockets, directories) bound at the
  * same place inside the new root so that they stay reachable (the control
  * socket's directory, the notify socket); not recursively, read-write; a
  * missing one is skipped. Returns 0 or -errno; *ret_error names what was
  * wrong ("RootDirectory=/x: No such file or directory") in a static string,
  * valid until the next call. Checked here:
- * - Namespaces=user: -EOPNOTSUPP (no uid mapping is set up);
  * - Hostname= (default the unit name) 1..64 characters;
  * - RootDirectory=, BindPaths=, OverlayUpper= without mnt: -EINVAL;
- * - RootDirectory= must exist and be a directory (resolved with realpath);
+ * - id (NULL: root) is the unit's identity: RootDirectory=, every BindPaths=
+ *   SRC and OverlayUpper= are resolved with it (path_open_as), so that a
+ *   symlink the unit's user planted leads nowhere that user cannot go; the
+ *   child opens the resolved paths again with RESOLVE_NO_SYMLINKS and mounts
+ *   the very objects (/proc/self/fd/N), so a swap in between fails;
+ * - RootDirectory= must exist and be a directory;
  * - every BindPaths=/BindReadOnlyPaths= SRC must exist ("-SRC": skipped when
  *   missing), DST absolute without "." or ".." components, not "/";
- * - OverlayUpper=DIR: DIR/upper and DIR/work are created (0755) here; it is
- *   ignored with Overlay=no;
+ * - OverlayUpper=DIR: DIR is created (as the unit's user) when missing,
+ *   DIR/upper and DIR/work (0755, by root) here, never through a symlink;
+ *   it is ignored with Overlay=no;
  * - overlayfs cannot take ',' ':' '\' in its layer paths: -EINVAL. */
-int rootfs_plan_new(const struct unit_spec *spec, const char *rundir,
-		    const char *const *keep_paths, struct rootfs_plan **ret_plan,
-		    const char **ret_error);
+int rootfs_plan_new(const struct unit_spec *spec, const struct path_ident *id,
+		    const char *rundir, const char *const *keep_paths,
+		    struct rootfs_plan **ret_plan, const char **ret_error);
 void rootfs_plan_free(struct rootfs_plan *plan);
 
 /* Child side. Runs in the new namespaces, before the service is forked:

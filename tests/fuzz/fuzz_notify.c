@@ -1,31 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_notify: the sd_notify parser, notify_parse(), and the per-unit log
- * ring, logbuf_append()/logbuf_tail().
+ * ring, logbuf_append() and its walk, logbuf_iter_*().
  *
  * notify_parse() gets the whole input (a datagram, exactly sized) and its
  * result is checked against a reference reading of the same bytes; STATUS=
  * must come out as printable, well-formed UTF-8 of the right length.
  *
- * The log ring: byte 0 picks the ring size (LOGBUF_MIN.. 4 * LOGBUF_MIN) and
- * byte 1 the number of lines to tail; the rest is split at '\n' into lines
- * appended in order (as svc.c does with a unit's output). A shadow copy of
- * every byte the ring was given is kept, and the tail is checked against it:
- * at most cap bytes, in at most two pieces, ending in '\n', a suffix of what
- * was written starting at a line boundary, and holding min(n, whole lines
- * still in the ring) lines.
- *
- * Known deviation, tolerated unless built with -DFUZZ_LOGBUF_STRICT: when
- * fewer than n lines are held, the ring has wrapped, and its oldest byte
- * happens to begin a line, logbuf_tail() drops that (whole) line as if it
- * were a partly overwritten one. See tests/fuzz/README.md.
+ * The log ring: byte 0 picks the ring size (LOGBUF_MIN.. 4 * LOGBUF_MIN),
+ * byte 1 the number of records to walk, byte 2 the time to walk from; the
+ * rest is split at '\n' into lines appended in order (as output.c does with a
+ * unit's output), each with its time and stream. A shadow list of every
+ * record given is kept, and the walk is checked against it: exactly the last
+ * min(n, records wholly held) records, those from the time on, each with its
+ * time, stream and text.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "services/logbuf.h"
 #include "services/notify.h"
+#include "tests/fuzz/ancillary.h"
 #include "tests/fuzz/fuzz.h"
 #include "units/unit.h"
 
@@ -92,136 +89,139 @@ static void check_notify(const uint8_t *data, size_t size)
 
 /* ---- the log ring ---------------------------------------------------- */
 
-struct sink {
-	char *buf;
-	size_t len, cap;
-	int pieces;
+/* Every record the ring was ever given: where it starts in the byte stream
+ * put() wrote, and what it holds. */
+struct shadow_rec {
+	size_t start;
+	int64_t usec;
+	char stream;
+	const uint8_t *text;
+	size_t len;             /* as appended (cut to fit the ring) */
 };
 
-static void collect(void *ctx, const char *p, size_t len)
-{
-	struct sink *s = ctx;
-
-	FUZZ_CHECK(len > 0);
-	FUZZ_CHECK(s->len + len <= s->cap);
-	memcpy(s->buf + s->len, p, len);
-	s->len += len;
-	s->pieces++;
-}
-
-/* Everything the ring was ever given, as put() gives it. */
 struct shadow {
-	char *buf;
-	size_t len;
+	struct shadow_rec *rec;
+	size_t n;
+	size_t bytes;           /* == lb.total */
 };
 
-static void shadow_append(struct shadow *sh, size_t cap, const uint8_t *p, size_t n)
+static void shadow_append(struct shadow *sh, size_t cap, int64_t usec, char stream,
+			  const uint8_t *p, size_t n)
 {
-	if (n >= cap) {
-		p += n - (cap - 1);
-		n = cap - 1;
+	struct shadow_rec *r = &sh->rec[sh->n++];
+
+	if (n + LOGREC_HEAD >= cap) {
+		p += n - (cap - 1 - LOGREC_HEAD);
+		n = cap - 1 - LOGREC_HEAD;
 	}
-	memcpy(sh->buf + sh->len, p, n);
-	sh->len += n;
-	sh->buf[sh->len++] = '\n';
+	*r = (struct shadow_rec){ .start = sh->bytes, .usec = usec, .stream = stream, .text = p,
+				  .len = n };
+	sh->bytes += LOGREC_HEAD + n + 1;
 }
 
-static void check_tail(const struct logbuf *lb, const struct shadow *sh, size_t n)
+/* The walk over the last n records, since `since`, against the shadow: the
+ * records wholly held, the last n of them, those at or after since. */
+static void check_tail(const struct logbuf *lb, const struct shadow *sh, size_t n, int64_t since)
 {
-	struct sink out = { .len = 0 };
-	size_t held = lb->len, first = sh->len - held, lines = 0, want = 0, start;
-	bool aligned_drop;
+	static char scratch[LOGREC_TEXT_MAX];
+	struct logbuf_iter it;
+	struct logrec r;
+	size_t first = sh->bytes - lb->len, whole = 0, k;
 
-	out.cap = lb->cap;
-	out.buf = malloc(out.cap);
-	FUZZ_CHECK(out.buf);
-	logbuf_tail(lb, n, collect, &out);
-	FUZZ_CHECK(out.pieces <= 2);
-	FUZZ_CHECK(out.len <= lb->cap);
-	if (n == 0 || held == 0) {
-		FUZZ_CHECK(out.len == 0);
-		goto done;
-	}
-	/* the whole lines held: those starting at or after `first` */
-	for (size_t p = first; p < sh->len; p++)
-		if (p == 0 || sh->buf[p - 1] == '\n')
-			lines++;
-	want = n < lines ? n : lines;
-	/* expected: the last `want` lines of the shadow */
-	start = sh->len;
-	for (size_t k = 0; k < want; k++) {
-		start--;   /* onto the '\n' ending the line */
-		while (start > first && sh->buf[start - 1] != '\n')
-			start--;
-	}
-	/* what logbuf_tail does when the oldest held byte begins a line */
-	aligned_drop = want == lines && first > 0 && sh->buf[first - 1] == '\n';
-#ifndef FUZZ_LOGBUF_STRICT
-	if (aligned_drop && out.len < sh->len - start) {
-		/* tolerated: exactly that oldest line is missing */
-		size_t l = 0;
+	for (k = sh->n; k > 0 && sh->rec[k - 1].start >= first; k--)
+		whole++;
+	k = sh->n - (n < whole ? n : whole);
+	logbuf_iter_init(&it, lb, n, since);
+	for (; k < sh->n; k++) {
+		const struct shadow_rec *want = &sh->rec[k];
+		size_t len = want->len < sizeof(scratch) ? want->len : sizeof(scratch);
 
-		while (sh->buf[first + l] != '\n')
-			l++;
-		start = first + l + 1;
+		if (want->usec < since)
+			continue;
+		FUZZ_CHECK(logbuf_iter_next(&it, &r, scratch, sizeof(scratch)));
+		FUZZ_CHECK(r.usec == want->usec && r.stream == want->stream);
+		FUZZ_CHECK(r.len == len && memcmp(r.text, want->text, len) == 0);
 	}
-#else
-	(void)aligned_drop;
-#endif
-	FUZZ_CHECK(out.len == sh->len - start);
-	if (out.len) {
-		FUZZ_CHECK(out.buf[out.len - 1] == '\n');
-		FUZZ_CHECK(memcmp(out.buf, sh->buf + start, out.len) == 0);
-	}
-done:
-	free(out.buf);
+	FUZZ_CHECK(!logbuf_iter_next(&it, &r, scratch, sizeof(scratch)));
 }
 
+/* byte 0: the ring size; byte 1: the records to walk; byte 2: since (which
+ * record number on); the rest, split at '\n', appended in order, the n-th
+ * at time 1000 * n, on stdout or stderr by its first byte's low bit. */
 static void check_logbuf(const uint8_t *data, size_t size)
 {
 	struct logbuf lb;
 	struct shadow sh;
 	size_t cap, n;
+	int64_t since;
 
-	if (size < 2)
+	if (size < 3)
 		return;
 	cap = LOGBUF_MIN * (1 + data[0] % 4);
 	n = data[1] == 0xff ? (size_t)-1 : data[1];
-	data += 2;
-	size -= 2;
+	since = (int64_t)data[2] * 1000;
+	data += 3;
+	size -= 3;
 	FUZZ_CHECK(logbuf_init(&lb, cap) == 0);
-	sh.buf = malloc(2 * size + 2);   /* every byte, plus a newline per line */
-	FUZZ_CHECK(sh.buf);
-	sh.len = 0;
+	sh.rec = malloc((size + 1) * sizeof(*sh.rec));
+	FUZZ_CHECK(sh.rec);
+	sh.n = sh.bytes = 0;
 	for (size_t i = 0, appended = 0; i <= size;) {
 		const uint8_t *p = data + i, *nl = memchr(p, '\n', size - i);
 		size_t len = nl ? (size_t)(nl - p) : size - i;
-		uint64_t before = lb.total;
+		char stream = len && (p[0] & 1) ? LOGREC_STDERR : LOGREC_STDOUT;
+		int64_t usec = (int64_t)(appended + 1) * 1000;
 
 		if (!nl && len == 0 && i > 0)
 			break;   /* input ended with '\n': no empty last line */
-		logbuf_append(&lb, (const char *)p, len);
-		shadow_append(&sh, cap, p, len);
+		logbuf_append(&lb, usec, stream, (const char *)p, len);
+		shadow_append(&sh, cap, usec, stream, p, len);
 		FUZZ_CHECK(lb.len <= lb.cap && lb.head < lb.cap);
-		FUZZ_CHECK(lb.total == before + (len < cap ? len : cap - 1) + 1);
-		FUZZ_CHECK(lb.total == sh.len);
-		FUZZ_CHECK(lb.len == (sh.len < cap ? sh.len : cap));
+		FUZZ_CHECK(lb.total == sh.bytes);
+		FUZZ_CHECK(lb.len == (sh.bytes < cap ? sh.bytes : cap));
 		i += len + 1;
 		appended++;
 		if ((appended & (appended - 1)) == 0)   /* mid-stream: after 1, 2, 4, 8... lines */
-			check_tail(&lb, &sh, n);
+			check_tail(&lb, &sh, n, since);
 	}
-	check_tail(&lb, &sh, n);
-	check_tail(&lb, &sh, 1);
-	check_tail(&lb, &sh, (size_t)-1);
-	free(sh.buf);
+	check_tail(&lb, &sh, n, since);
+	check_tail(&lb, &sh, 1, 0);
+	check_tail(&lb, &sh, (size_t)-1, 0);
+	free(sh.rec);
 	logbuf_free(&lb);
-	logbuf_tail(&lb, 10, collect, NULL);   /* freed: a no-op */
+}
+
+/* ---- a real datagram socket, with ancillary data --------------------- */
+
+/* As notify_cb reads: notify_recv() on a datagram socketpair, byte 0
+ * choosing descriptors and credentials (ancillary.h); what comes must be
+ * the message, with the sender's credentials, and no descriptor stays. */
+static void check_notify_socket(const uint8_t *data, size_t size)
+{
+	struct fuzz_anc a;
+	char buf[NOTIFY_MSG_MAX];
+	struct ucred cr;
+	ssize_t n;
+
+	if (size == 0 || fuzz_anc_begin(&a, SOCK_DGRAM, data[0], data + 1, size - 1) < 0)
+		return;
+	while ((n = notify_recv(a.rx, buf, sizeof(buf), &cr)) != -EAGAIN) {
+		if (n == -EMSGSIZE) {
+			FUZZ_CHECK(size - 1 >= sizeof(buf));
+			continue;
+		}
+		FUZZ_CHECK(n >= 0);
+		FUZZ_CHECK(cr.pid == getpid());
+		FUZZ_CHECK((size_t)n <= size - 1 && buf[n] == '\0');
+		(void)notify_parse(buf, (size_t)n, &(struct notify_msg){ 0 });
+	}
+	fuzz_anc_end(&a);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_notify(data, size);
 	check_logbuf(data, size);
+	check_notify_socket(data, size);
 	return 0;
 }

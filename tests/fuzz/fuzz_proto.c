@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include "init/proto.h"
+#include "services/passfd.h"
+#include "tests/fuzz/ancillary.h"
 #include "tests/fuzz/fuzz.h"
 
 static bool allowed(unsigned char ch)
@@ -113,5 +115,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	max = data[0] % (PROTO_ARGS_MAX + 2);
 	n = size - 1 < PROTO_REQ_MAX ? size - 1 : PROTO_REQ_MAX;
 	split_and_check(data + 1, n, max);
+
+	/* (3) through a real stream socketpair, as ctl.c reads a request, with
+	 * descriptors and credentials riding along (ancillary.h) */
+	{
+		struct fuzz_anc a;
+		char buf[PROTO_REQ_MAX];
+		size_t got = 0;
+
+		if (fuzz_anc_begin(&a, SOCK_STREAM, data[0], data + 1, n) < 0)
+			return 0;
+		while (got < sizeof(buf) - 1) {
+			ssize_t k = passfd_recv(a.rx, buf + got, sizeof(buf) - 1 - got, 0, NULL, NULL);
+
+			if (k <= 0)
+				break;
+			got += (size_t)k;
+		}
+		FUZZ_CHECK(got <= n);
+		nl = memchr(buf, '\n', got);
+		if (nl && !memchr(buf, '\0', (size_t)(nl - (const uint8_t *)buf)))
+			split_and_check((const uint8_t *)buf, (size_t)(nl - (const uint8_t *)buf), PROTO_ARGS_MAX);
+		fuzz_anc_end(&a);
+	}
 	return 0;
 }

@@ -15,7 +15,11 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
+#include "units/specifier.h"
 #include "units/unit.h"
+#include "units/value.h"
+
+#define DROPIN_MARK "\n--8<--\n"   /* splits the input: main file, then drop-ins */
 
 #define PATH "fuzz.service"
 
@@ -47,7 +51,7 @@ static bool abs_ok(const char *s)
 	return s && s[0] == '/';
 }
 
-/* Unit files must be UTF-8 (unit.c rejects other lines), and what is kept
+/* Unit files must be UTF-8 (ini.c rejects other lines), and what is kept
  * verbatim from them ends up in JSON status: it must still be UTF-8. (Words
  * of ExecStart= and other quoted lists may carry \xNN escapes: any byte.) */
 static bool utf8_ok(const char *s)
@@ -71,6 +75,11 @@ static void check_spec(const struct unit_spec *s)
 	FUZZ_CHECK(word_ok_list(s->wants, unit_name_valid));
 	/* ExecStart: at least a program, absolute or a bare name */
 	FUZZ_CHECK(s->argv && s->argv[0] && s->argv[0][0]);
+	FUZZ_CHECK(s->n_exec_start >= 1 && s->argv == s->exec_start[0].argv);
+	FUZZ_CHECK(s->n_exec_start == 1 || s->type == UNIT_ONESHOT);
+	for (size_t i = 0; i < s->n_exec_start; i++)
+		FUZZ_CHECK(s->exec_start[i].argv[0] && s->exec_start[i].argv[0][0]);
+	FUZZ_CHECK(s->sources && s->sources[0] && s->warnings && !s->parse);
 	FUZZ_CHECK(s->argv[0][0] == '/' || !strchr(s->argv[0], '/'));
 	FUZZ_CHECK(unit_strv_len(s->argv) <= UNIT_LIST_MAX);
 	FUZZ_CHECK(s->environment && unit_strv_len(s->environment) <= UNIT_LIST_MAX);
@@ -87,12 +96,9 @@ static void check_spec(const struct unit_spec *s)
 	FUZZ_CHECK(!s->working_directory || abs_ok(s->working_directory));
 	FUZZ_CHECK(s->kill_signal >= 1 && s->kill_signal <= 64);
 	FUZZ_CHECK(s->restart_usec != UNIT_INFINITY && s->restart_max_usec != UNIT_INFINITY);
-	FUZZ_CHECK(s->type <= UNIT_ONESHOT && s->restart <= UNIT_RESTART_ALWAYS);
+	FUZZ_CHECK(s->type < UNIT_TYPE_MAX && s->restart < UNIT_RESTART_MAX);
 	FUZZ_CHECK(s->success_action <= UNIT_ACTION_REBOOT &&
 		   s->failure_action <= UNIT_ACTION_REBOOT);
-	FUZZ_CHECK(strcmp(unit_type_to_string(s->type), "unknown") != 0);
-	FUZZ_CHECK(strcmp(unit_restart_to_string(s->restart), "unknown") != 0);
-	FUZZ_CHECK(strcmp(unit_action_to_string(s->failure_action), "unknown") != 0);
 	FUZZ_CHECK((s->std_output.path != NULL) == (s->std_output.kind == UNIT_OUTPUT_FILE ||
 						    s->std_output.kind == UNIT_OUTPUT_APPEND));
 	FUZZ_CHECK((s->std_error.path != NULL) == (s->std_error.kind == UNIT_OUTPUT_FILE ||
@@ -141,8 +147,14 @@ static void check_diag(const struct unit_diag *d, unsigned long lines)
 		unsigned long line;
 
 		FUZZ_CHECK(m != NULL);
-		FUZZ_CHECK(strncmp(m, PATH ":", sizeof(PATH)) == 0);
-		m += sizeof(PATH);
+		FUZZ_CHECK(strncmp(m, PATH, sizeof(PATH) - 1) == 0);
+		m += sizeof(PATH) - 1;
+		if (strncmp(m, ".d/", 3) == 0) {   /* a drop-in: fuzz.service.d/N.conf */
+			m = strchr(m, ':');
+			FUZZ_CHECK(m != NULL);
+		}
+		FUZZ_CHECK(*m == ':');
+		m++;
 		if (*m == ' ')
 			continue;
 		line = strtoul(m, &end, 10);
@@ -153,8 +165,11 @@ static void check_diag(const struct unit_diag *d, unsigned long lines)
 
 static bool diag_equal(const struct unit_diag *a, const struct unit_diag *b)
 {
-	if (a->n != b->n || a->dropped != b->dropped)
+	if (a->n != b->n || a->dropped != b->dropped || a->n_warns != b->n_warns)
 		return false;
+	for (size_t i = 0; i < a->n_warns; i++)
+		if (strcmp(a->warns[i], b->warns[i]) != 0)
+			return false;
 	for (size_t i = 0; i < a->n; i++)
 		if (strcmp(a->msgs[i], b->msgs[i]) != 0)
 			return false;
@@ -185,12 +200,99 @@ static void load(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r1 == r2);
 	FUZZ_CHECK(unit_spec_equal(s1, s2));
 	FUZZ_CHECK(diag_equal(&d1, &d2));
+	if (s1) {
+		char *envp[] = { "X=a b", NULL }, **out = NULL;
+		int r = unit_exec_expand(s1->argv, envp, &out);
+
+		FUZZ_CHECK(r == 0 || r == -E2BIG || r == -ENOMEM);
+		unit_strv_free(out);
+	}
 
 	unit_spec_free(s1);
 	unit_spec_free(s2);
 	unit_diag_free(&d1);
 	unit_diag_free(&d2);
 	FUZZ_CHECK(d1.n == 0);
+}
+
+/* The input as a stack: main file, then drop-ins, at DROPIN_MARK; with a
+ * fixed host, so specifiers are deterministic. Twice: the same result. */
+static int stack(const uint8_t *data, size_t size, struct unit_diag *d, struct unit_spec **ret)
+{
+	static struct unit_host host;
+	struct unit_names n = { .name = "fuzz@inst.service", .host = &host };
+	const char *p = (const char *)data, *end = p + size;
+	struct unit_spec *s = NULL;
+	unsigned i = 0;
+	int r;
+
+	strcpy(host.hostname, "fuzz.example");
+	strcpy(host.user, "root");
+	*ret = NULL;
+	r = unit_parse_new(&n, &s);
+	if (r < 0)
+		return r;
+	while (p <= end && i < 16) {
+		const char *m = memmem(p, (size_t)(end - p), DROPIN_MARK, sizeof(DROPIN_MARK) - 1);
+		size_t len = m ? (size_t)(m - p) : (size_t)(end - p);
+		char path[64];
+
+		if (i == 0)
+			snprintf(path, sizeof(path), "%s", PATH);
+		else
+			snprintf(path, sizeof(path), "%s.d/%02u.conf", PATH, i);
+		r = unit_parse_text(s, p, len, path, d);
+		FUZZ_CHECK(r == 0 || r == -EINVAL || r == -EFBIG || r == -ENOMEM);
+		i++;
+		if (!m)
+			break;
+		p = m + sizeof(DROPIN_MARK) - 1;
+	}
+	r = unit_parse_finish(s, d);
+	FUZZ_CHECK(s->parse == NULL);
+	FUZZ_CHECK(unit_strv_len(s->sources) == i);
+	if (r < 0) {
+		FUZZ_CHECK(d->n > 0);
+		unit_spec_free(s);
+		return r;
+	}
+	FUZZ_CHECK(d->n == 0);
+	FUZZ_CHECK(unit_strv_len(s->warnings) == d->n_warns || d->n_warns >= UNIT_DIAG_MAX);
+	*ret = s;
+	return 0;
+}
+
+static void load_stack(const uint8_t *data, size_t size)
+{
+	struct unit_diag d1 = { .n = 0 }, d2 = { .n = 0 };
+	struct unit_spec *s1 = NULL, *s2 = NULL;
+	int r1, r2;
+
+	r1 = stack(data, size, &d1, &s1);
+	r2 = stack(data, size, &d2, &s2);
+	FUZZ_CHECK(r1 == r2);
+	FUZZ_CHECK(unit_spec_equal(s1, s2));
+	FUZZ_CHECK(diag_equal(&d1, &d2));
+	if (s1) {
+		char **out = NULL;
+		char *envp[] = { "A=1 2", "B='x y' z", NULL };
+		int r;
+
+		/* the fuzz unit is not "fuzz": check_spec's name test does not apply */
+		FUZZ_CHECK(strcmp(s1->name, "fuzz@inst") == 0);
+		r = unit_exec_expand(s1->argv, s1->environment, &out);
+		FUZZ_CHECK(r == 0 || r == -E2BIG || r == -ENOMEM);
+		if (r == 0)
+			FUZZ_CHECK(out[0] && strcmp(out[0], s1->argv[0]) == 0);
+		unit_strv_free(out);
+		r = unit_exec_expand(s1->argv, envp, &out);
+		FUZZ_CHECK(r == 0 || r == -E2BIG || r == -ENOMEM);
+		unit_strv_free(out);
+	}
+	unit_spec_free(s1);
+	unit_spec_free(s2);
+	unit_diag_free(&d1);
+	unit_diag_free(&d2);
 }
 
 static void values(const char *s)
@@ -201,23 +303,12 @@ static void values(const char *s)
 	bool b;
 	int r, sig;
 
-	r = unit_split_exec(s, &v, &err);
-	if (r == 0) {
-		FUZZ_CHECK(v && v[0] && unit_strv_len(v) <= UNIT_LIST_MAX);
-		unit_strv_free(v);
-	} else {
-		FUZZ_CHECK((r == -EINVAL || r == -ENOMEM) && err && *err);
-	}
-	v = NULL;
-	err = NULL;
-	r = unit_split_env(s, &v, &err);
+	r = unit_split_words(s, &v, &err);   /* the one splitter ExecStart= and lists use */
 	if (r == 0) {
 		FUZZ_CHECK(v && unit_strv_len(v) <= UNIT_LIST_MAX);
-		for (size_t i = 0; v[i]; i++)
-			FUZZ_CHECK(env_ok(v[i]));
 		unit_strv_free(v);
 	} else {
-		FUZZ_CHECK((r == -EINVAL || r == -ENOMEM) && err && *err);
+		FUZZ_CHECK((r == -EINVAL || r == -E2BIG || r == -ENOMEM) && err && *err);
 	}
 	r = unit_parse_time(s, &u);
 	FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ERANGE);
@@ -262,6 +353,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 #endif
 	load(data, size);
+	load_stack(data, size);
 
 	/* the value parsers: on the whole text, then on each VALUE of KEY=VALUE */
 	copy = malloc(size + 1);

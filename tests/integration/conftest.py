@@ -15,7 +15,6 @@ it behind in any hierarchy (after removing it, so the host stays clean).
 """
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -29,15 +28,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "lib"))
-from harness import (cgroup_mounts, children, descendants, kill_cgroup_tree,  # noqa: E402,F401
-                     poll_until, proc_cmdline, proc_nspids, rmdir_cgroup_tree)
+from harness import (DEADLINE, POLL, ConsoleLog, cgroup_leftovers, cgroup_mounts, children,  # noqa: E402,F401
+                     descendants, kill_cgroup_tree, kill_unshared, ns_members, poll_until, proc_cgroup_v2,
+                     proc_cmdline, proc_nspids, proc_stat, remove_cgroup, rmdir_cgroup_tree)
 # overridable to test installed binaries
 SVCINIT = Path(os.environ.get("SVCINIT_BIN", ROOT / "build" / "svcinit"))
 SVCCTL = Path(os.environ.get("SVCCTL_BIN", ROOT / "build" / "svcctl"))
 NOBODY = 65534
 
-POLL = 0.05          # seconds between polls
-DEADLINE = 20.0      # default for anything that should happen "soon"
 STOP_DEADLINE = 30.0 # svcinit's graceful exit (units use short TimeoutStopSec)
 
 STATES = {"stopped", "starting", "running", "paused", "stopping", "restarting", "exited", "failed"}
@@ -45,32 +43,10 @@ STATES = {"stopped", "starting", "running", "paused", "stopping", "restarting", 
 
 # ---------------------------------------------------------------- helpers
 
-def proc_stat(pid):
-    """(state, ppid, starttime) of a host pid, or None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    rest = data[data.rindex(")") + 2:].split()
-    return rest[0], int(rest[1]), int(rest[19])
-
-
-def proc_cgroup_v2(pid):
-    try:
-        with open(f"/proc/{pid}/cgroup") as f:
-            for line in f:
-                if line.startswith("0::"):
-                    return line[3:].strip()
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return None
-
-
 def write_units(units_dir, units):
     units_dir.mkdir(parents=True, exist_ok=True)
     for name, text in units.items():
-        fn = name if name.endswith(".service") else name + ".service"
+        fn = name if name.endswith((".service", ".socket", ".timer", ".target")) else name + ".service"
         (units_dir / fn).write_text(text)
 
 
@@ -104,9 +80,20 @@ def run_svcctl(sock, *args, user=None, timeout=60, env=None):
                           timeout=timeout, env=e)
 
 
+def wait_answering(inst, timeout=DEADLINE, what="the control socket to answer status"):
+    """Until inst.sock answers `status` with code 0; fail at once when
+    inst.proc exits first (its console, inst.log(), in the message)."""
+    def ok():
+        if inst.proc.poll() is not None:
+            raise AssertionError(f"svcinit exited with {inst.proc.returncode} before its socket "
+                                 f"answered\n--- console:\n{inst.log()}")
+        return inst.sock.exists() and run_svcctl(inst.sock, "status", timeout=30).returncode == 0
+    poll_until(ok, timeout, what)
+
+
 # ---------------------------------------------------------------- the fixture
 
-class Svcinit:
+class Svcinit(ConsoleLog):
     """One svcinit under `unshare -pf --mount-proc --kill-child`."""
 
     def __init__(self, workdir, units=None, command=None, verbose=True, extra_args=(), env=None):
@@ -179,12 +166,7 @@ class Svcinit:
 
     def wait_ready(self, timeout=DEADLINE):
         """Until the socket answers `status` with code 0."""
-        def ok():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"svcinit exited with {self.proc.returncode} before its socket "
-                                     f"answered\n--- console:\n{self.log()}")
-            return self.sock.exists() and run_svcctl(self.sock, "status", timeout=30).returncode == 0
-        poll_until(ok, timeout, "the control socket to answer status")
+        wait_answering(self, timeout)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -211,32 +193,9 @@ class Svcinit:
     def kill(self):
         """Last resort: SIGKILL unshare; --kill-child takes svcinit and so the
         whole namespace with it."""
-        if self.alive():
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.pid and self.pid > 0:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_unshared(self.proc, self.pid)
 
     # -- observing
-
-    def log(self):
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def wait_log(self, pattern, timeout=DEADLINE):
-        rx = re.compile(pattern, re.M)
-        return poll_until(lambda: rx.search(self.log()), timeout, f"console to match {pattern!r}")
 
     def ctl(self, *args, user=None, timeout=60, env=None):
         return run_svcctl(self.sock, *args, user=user, timeout=timeout, env=env)
@@ -299,19 +258,12 @@ class Svcinit:
         if not self.ns:
             return []
         out = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                if os.readlink(f"/proc/{d}/ns/pid") != self.ns:
-                    continue
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                continue
+        for d in ns_members(self.ns):
             st = proc_stat(d)
             nsp = proc_nspids(d)
             if not st or len(nsp) < 2:
                 continue
-            out.append({"host": int(d), "nspid": nsp[1], "state": st[0], "ppid": st[1],
+            out.append({"host": d, "nspid": nsp[1], "state": st[0], "ppid": st[1],
                         "start": st[2], "cmdline": proc_cmdline(d), "cgroup": proc_cgroup_v2(d)})
         return out
 
@@ -332,12 +284,7 @@ class Svcinit:
     # -- cgroups
 
     def cgroup_leftovers(self):
-        found = []
-        for m in cgroup_mounts():
-            d = Path(m) / self.cgroup_base.lstrip("/")
-            if d.exists():
-                found.append(d)
-        return found
+        return cgroup_leftovers(self.cgroup_base)
 
 
 def _require_environment():
@@ -411,14 +358,8 @@ def svcinit(request, workdir):
             poll_until(lambda: not si.ns_procs(), 10, "the PID namespace to empty")
         except AssertionError as e:
             errors.append(str(e))
-        left = si.cgroup_leftovers()
+        left, still = remove_cgroup(si.cgroup_base)
         if left:
-            for d in left:
-                kill_cgroup_tree(d)
-            time.sleep(0.2)
-            for d in left:
-                rmdir_cgroup_tree(d)
-            still = si.cgroup_leftovers()
             msg = f"svcinit left its cgroups behind: {', '.join(map(str, left))}"
             if not graceful:
                 msg += " (after being killed)"

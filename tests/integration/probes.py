@@ -5,19 +5,34 @@ import socket
 import struct
 
 from conftest import SVCINIT
-
-
-def _asan_build():
-    try:
-        with open(SVCINIT, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
+from harness import asan_build
 
 
 # make SANITIZE=1: ASan's redzones and quarantine (up to 256 MiB of freed
 # memory kept aside) inflate RSS with any churn; memory bounds are looser there
-RSS_SLACK = 8 if _asan_build() else 1
+RSS_SLACK = 8 if asan_build(SVCINIT) else 1
+
+
+# A client that never reads: `python3 -c UNREAD_HOLDER SOCKET N` connects N
+# times, asks each for `status --json` with a tiny receive buffer, prints how
+# many it holds, and holds them for a minute.
+UNREAD_HOLDER = r"""
+import socket, struct, sys, time
+held = []
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 1, 0))
+    try:
+        s.connect(sys.argv[1])
+        s.send(b"status --json\n")
+    except OSError:
+        s.close()
+        continue
+    held.append(s)
+print(len(held), flush=True)
+time.sleep(60)
+"""
 
 
 def figure(name, value, unit=""):

@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
 """What the process sees: User=, Group=, Environment=, EnvironmentFile=,
 WorkingDirectory=, and where its output goes."""
-from conftest import NOBODY, unit_text
+import os
+import subprocess
+
+from conftest import NOBODY, poll_until, unit_text
 
 
 def test_user_and_group(svcinit, workdir):
@@ -102,3 +105,43 @@ def test_svcinit_runs_above_its_units(svcinit):
     started = _nice(si.proc.pid)   # unshare: what svcinit was started with
     assert _nice(si.pid) == max(started - 5, -20)
     assert _nice(unit["host"]) == started
+
+
+def test_user_is_looked_up_at_load_not_at_each_start(svcinit, workdir):
+    """Issue 12, suspected: name service lookups on the loop at every start.
+    User= is resolved when the file is loaded: once the user is gone from
+    /etc/passwd (a bind over it in svcinit's own mount namespace), a restart
+    still runs as its uid, without a lookup; the next reload of the changed
+    file looks it up again, and the start fails naming the user."""
+    uid = 61234
+    passwd = workdir / "passwd"
+    base = open("/etc/passwd").read()
+    passwd.write_text(base + f"svcit-loaded:x:{uid}:{uid}::/nonexistent:/bin/sh\n")
+    os.chmod(passwd, 0o644)
+    si = svcinit({})
+    nsmount = ["nsenter", "-t", str(si.pid), "-m"]
+    subprocess.run(nsmount + ["mount", "--bind", str(passwd), "/etc/passwd"], check=True)
+    try:
+        out = workdir / "out" / "uid"
+        text = unit_text(f"sh -c 'id -u > {out}; exec sleep 1000'",
+                         {"User": "svcit-loaded", "Restart": "no", "TimeoutStopSec": "2s"})
+        (si.units_dir / "u.service").write_text(text)
+        assert si.ctl("reload").returncode == 0
+        first = si.wait_for("u", "running")
+        poll_until(lambda: out.exists() and out.read_text().strip(), what="u's uid")
+        assert out.read_text().strip() == str(uid)
+        # the user is gone; a restart needs no lookup
+        with open(passwd, "w") as f:      # the same inode: the bind sees it
+            f.write(base)
+        out.unlink()
+        assert si.ctl("restart", "u").returncode == 0
+        si.wait_for("u", "running", pid=lambda p: p is not None and p != first["pid"])
+        poll_until(lambda: out.exists() and out.read_text().strip(), what="u's uid again")
+        assert out.read_text().strip() == str(uid)
+        # a changed file is loaded again: the lookup fails, the start too
+        (si.units_dir / "u.service").write_text(text + "Environment=V=2\n")
+        assert si.ctl("reload").returncode == 0
+        u = si.wait_for("u", ("failed", "stopped"))
+        assert u["pid"] is None and "svcit-loaded" in u["error"], u
+    finally:
+        subprocess.run(nsmount + ["umount", "/etc/passwd"], check=False)

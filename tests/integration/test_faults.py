@@ -15,6 +15,7 @@ from pathlib import Path
 
 from conftest import ROOT, SVCCTL, SVCINIT, poll_until, unit_text
 import probes
+from harness import asan_build
 from probes import connect, cpu_seconds, fd_count, figure, max_fd
 
 FAILMALLOC = Path(os.environ.get("FAILMALLOC_SO", ROOT / "build" / "fault" / "failmalloc.so"))
@@ -433,14 +434,6 @@ def test_follower_that_leaves_costs_nothing(svcinit):
 
 # ---------------------------------------------------------------- malloc failures
 
-def _asan_build():
-    try:
-        with open(SVCINIT, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
-
-
 def test_malloc_failures(svcinit, workdir):
     """Allocation failures injected into svcinit (build/fault/failmalloc.so,
     LD_PRELOAD; only the svcinit process is affected) while it is driven
@@ -452,7 +445,7 @@ def test_malloc_failures(svcinit, workdir):
     stats = workdir / "failmalloc.stats"
     env = {"LD_PRELOAD": str(FAILMALLOC), "FAILMALLOC_ARM": str(arm),
            "FAILMALLOC_STATS": str(stats), "FAILMALLOC_PROB": "0.1", "FAILMALLOC_SEED": "7"}
-    if _asan_build():
+    if asan_build(SVCINIT):
         env["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
                                                      "verify_asan_link_order=0",
                                                      "allocator_may_return_null=1"]))

@@ -19,8 +19,9 @@ import pytest
 
 from conftest import (DEADLINE, SVCCTL, descendants, poll_until, proc_cmdline, proc_nspids,
                       proc_stat, unit_text)
+from harness import CG, cg_dir, proc_status, wait_gone
+from harness import read_text as read
 
-CG = Path("/sys/fs/cgroup")
 NS_KINDS = ("pid", "net", "ipc", "mnt", "uts")
 DISK_RX = re.compile(r"^(sd|vd|hd|xvd|nvme|loop|mmcblk|dm-|md|sr)")
 
@@ -73,27 +74,6 @@ def ns_link(pid, kind):
     return os.readlink(f"/proc/{pid}/ns/{kind}")
 
 
-def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
-
-
-def cg_dir(si, name, hierarchy):
-    """The unit's cgroup directory in a hierarchy ("unified" or a v1 controller)."""
-    return CG / hierarchy / si.cgroup_base.lstrip("/") / f"{name}.service"
-
-
-def read(path):
-    try:
-        return Path(path).read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
 def read_when(path, pred=lambda s: bool(s and s.strip()), timeout=DEADLINE):
     """Poll a file until its content satisfies pred; return the content."""
     return poll_until(lambda: (lambda s: s if s is not None and pred(s) else None)(read(path)),
@@ -137,13 +117,6 @@ def mount_set(pid="self"):
             r = right.split()
             out.add((left.split()[4], r[0], r[1] if len(r) > 1 else ""))
     return out
-
-
-def wait_gone(pids, timeout=DEADLINE, what="processes to be gone"):
-    def gone():
-        left = [p for p in pids if (proc_stat(p) or ("Z",))[0] != "Z"]
-        return not left or None
-    poll_until(gone, timeout, what)
 
 
 # ---------------------------------------------------------------- namespaces

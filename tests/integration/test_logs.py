@@ -2,6 +2,8 @@
 """Unit output: the console copy, the ring buffer behind svcctl logs
 (-n, -f, --log-buffer), StandardOutput=/StandardError=, and a unit that
 floods its output without blocking svcinit or growing its memory."""
+import datetime
+import json
 import os
 import re
 import signal
@@ -98,7 +100,8 @@ def test_logs_errors_and_permissions(svcinit, workdir):
     r = logs(si, "-f", "u", user=65534, timeout=30)
     assert r.returncode == 4, (r.returncode, r.stdout, r.stderr)
     assert logs(si, "nope").returncode == 3
-    assert logs(si).returncode == 2
+    assert logs(si, "u", "nope").returncode == 3
+    assert logs(si, "--since", "someday", "u").returncode == 2
     assert logs(si, "-n", "lots", "u").returncode == 2
 
 
@@ -198,7 +201,8 @@ def test_standard_output_file_and_append(svcinit, workdir):
     assert out.read_text() == "to-out\n"
     # neither on the console nor in the ring
     assert not re.search(r"^f: to-", si.log(), re.M), si.log()
-    assert log_lines(si, "f") == []
+    # nothing in the ring but svcinit's own markers (it ran more than once)
+    assert [l for l in log_lines(si, "f") if l != "-- started again --"] == []
 
 
 def test_standard_output_null(svcinit, workdir):
@@ -279,6 +283,8 @@ def test_a_flooding_unit_never_blocks_svcinit(svcinit, workdir):
     # the console copy of 300 MB goes nowhere: the point is svcinit itself
     si.log_path = Path("/dev/null")
     si.start()
+    # "starting" until its exec is confirmed (spawning is asynchronous)
+    si.wait_for("flood", "running")
 
     # a reader of logs -f that never reads: svcinit must not hold on to it all
     stuck = subprocess.Popen([str(SVCCTL), "-s", str(si.sock), "logs", "-f", "flood"],
@@ -363,3 +369,105 @@ def test_a_stuck_console_never_blocks_svcinit(svcinit, workdir):
         saved.write_bytes(data[-(1 << 16):])
         if si is not None:
             si.log_path = saved
+
+
+# ---------------------------------------------------------------- journalctl's habits
+
+def rfc3339(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+
+
+def test_timestamps_since_and_json(svcinit, workdir):
+    gate = workdir / "gate"
+    s = script(workdir, "two.sh", f"""
+echo early
+while [ ! -e {gate} ]; do sleep 0.05; done
+echo late
+echo oops >&2
+exec sleep 1000
+""")
+    si = svcinit({"two": unit_text(str(s))})
+    si.wait_log(r"^two: early$")
+    stamp = log_lines(si, "-t", "two")[0].split(" ", 1)[0]
+    cut = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() + 1e-6
+    gate.touch()
+    si.wait_log(r"^two: oops$")
+
+    # -t: each line after its time of capture, RFC 3339, in UTC
+    lines = log_lines(si, "-t", "two")
+    texts = [l.split(" ", 1)[1] for l in lines]
+    # stderr shares stdout's pipe: its place is kept
+    assert texts[0] == "early" and sorted(texts[1:]) == ["late", "oops"], lines
+    times = [datetime.datetime.fromisoformat(l.split(" ", 1)[0].replace("Z", "+00:00")) for l in lines]
+    assert times == sorted(times)
+    assert times[0] < rfc3339(cut) <= times[1], (times, cut)
+
+    # --since: absolute (RFC 3339, and local "YYYY-MM-DD HH:MM:SS"), relative
+    since = rfc3339(cut).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert sorted(log_lines(si, "--since", since, "two")) == ["late", "oops"]
+    local = datetime.datetime.fromtimestamp(cut - 3600).strftime("%Y-%m-%d %H:%M:%S")
+    assert len(log_lines(si, "--since", local, "two")) == 3
+    assert len(log_lines(si, "--since", "-1h", "two")) == 3
+    assert len(log_lines(si, "--since", "1 h ago", "two")) == 3
+    assert log_lines(si, "--since", "now", "two") == []
+
+    # --json: one object a line
+    r = logs(si, "--json", "two")
+    assert r.returncode == 0, r
+    objs = [json.loads(l) for l in r.stdout.splitlines()]
+    assert sorted((o["unit"], o["stream"], o["line"]) for o in objs) == [
+        ("two", "stdout", "early"), ("two", "stdout", "late"), ("two", "stdout", "oops")]
+    # (stdout and stderr share one pipe: every line is recorded as stdout)
+    assert all(datetime.datetime.fromisoformat(o["time"].replace("Z", "+00:00")) for o in objs)
+
+
+def test_several_units_merged_and_followed(svcinit, workdir):
+    ga, gb = workdir / "ga", workdir / "gb"
+    a = script(workdir, "a.sh", f"echo a-1\nwhile [ ! -e {ga} ]; do sleep 0.05; done\necho a-2\nexec sleep 1000\n")
+    b = script(workdir, "b.sh", f"while [ ! -e {gb} ]; do sleep 0.05; done\necho b-1\nexec sleep 1000\n")
+    si = svcinit({"a": unit_text(str(a)), "b": unit_text(str(b)),
+                  "quiet": unit_text("sh -c 'echo q-1; exec sleep 1000'")})
+    si.wait_log(r"^a: a-1$")
+    si.wait_log(r"^quiet: q-1$")
+    gb.touch()
+    si.wait_log(r"^b: b-1$")
+    ga.touch()
+    si.wait_log(r"^a: a-2$")
+    # merged by time, each after its unit
+    assert log_lines(si, "a", "b") == ["a: a-1", "b: b-1", "a: a-2"]
+    # no name: every unit
+    every = log_lines(si)
+    assert set(every) == {"a: a-1", "b: b-1", "a: a-2", "quiet: q-1"}, every
+    assert every.index("b: b-1") < every.index("a: a-2")
+    # -n is per unit
+    assert log_lines(si, "-n", "1", "a", "b") == ["b: b-1", "a: a-2"]
+
+    f = Follower(si, "-n", "1", "a", "quiet")
+    try:
+        poll_until(lambda: "a: a-2" in f.lines and "quiet: q-1" in f.lines,
+                   what="the follower to get the history")
+        assert si.ctl("restart", "quiet").returncode == 0
+        assert si.ctl("restart", "b").returncode == 0
+        poll_until(lambda: f.lines.count("quiet: q-1") >= 2, what="the follower to see quiet's new line")
+        assert not any(l.startswith("b: ") for l in f.lines), f.lines
+        assert "quiet: -- started again --" in f.lines, f.lines
+        assert f.proc.poll() is None
+    finally:
+        f.close()
+
+
+def test_restart_marker(svcinit, workdir):
+    si = svcinit({"flap": unit_text("sh -c 'echo run; exit 1'", {"Restart": "always",
+                                                                "RestartSec": "100ms",
+                                                                "StartLimitBurst": "0"})})
+    si.wait_for("flap", restarts=lambda n: n is not None and n >= 3)
+    lines = log_lines(si, "flap")
+    marks = [l for l in lines if l.startswith("-- started again")]
+    assert len(marks) >= 2 and set(marks) == {"-- started again --"}, lines
+    # each marker is followed by the new run's output
+    for i, l in enumerate(lines[:-1]):
+        if l.startswith("-- started again"):
+            assert lines[i + 1] == "run", lines
+    r = logs(si, "--json", "flap")
+    streams = {json.loads(l)["stream"] for l in r.stdout.splitlines()}
+    assert streams == {"stdout", "svcinit"}, streams

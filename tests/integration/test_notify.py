@@ -8,11 +8,10 @@ import subprocess
 import time
 
 from conftest import SVCCTL, descendants, poll_until, proc_cmdline, unit_text
-
-PY = "/usr/bin/python3"
+from harness import PY, read_env
 
 # A tiny sd_notify client. Each argument is one step:
-#   send:MSG     one datagram to $NOTIFY_SOCKET ("%n" stands for a newline)
+#   send:MSG     one datagram to $NOTIFY_SOCKET ("%n" stands for a newline, "%%n" in a unit file)
 #   to:PATH      send the following datagrams to PATH instead
 #   wait:PATH    until PATH exists
 #   touch:PATH   create PATH
@@ -66,21 +65,13 @@ def notify_unit(exec_start, service=None, namespaces="none"):
     return unit_text(exec_start, svc, namespaces=namespaces)
 
 
-def read_env(path):
-    env = {}
-    for line in path.read_text().splitlines():
-        k, _, v = line.partition("=")
-        env[k] = v
-    return env
-
-
 # ---------------------------------------------------------------- READY=, STATUS=
 
 def test_ready_and_status(svcinit, workdir):
     gate = workdir / "gate"
     n = helper(workdir)
     si = svcinit({"gated": notify_unit(f"{n} send:STATUS=warming-up wait:{gate} "
-                                       "send:READY=1%nSTATUS=serving")})
+                                       "send:READY=1%%nSTATUS=serving")})
 
     # started, not ready: it said so, and waits for the gate
     si.wait_for("gated", "starting", status_text="warming-up")
@@ -118,7 +109,7 @@ def test_status_text_updates_after_ready(svcinit, workdir):
     g1, g2 = workdir / "g1", workdir / "g2"
     n = helper(workdir)
     si = svcinit({"chatty": notify_unit(f"{n} send:READY=1 wait:{g1} send:STATUS=step-one "
-                                        f"wait:{g2} send:STATUS=step-two%nX-OTHER=1")})
+                                        f"wait:{g2} send:STATUS=step-two%%nX-OTHER=1")})
     u = si.wait_for("chatty", "running", ready=True)
     assert u["status_text"] == "", u
     g1.touch()
@@ -200,7 +191,7 @@ def test_messages_from_other_processes_are_ignored(svcinit, workdir):
         "target": notify_unit(f"{n} send:STATUS=mine"),
         # another unit, so a process of svcinit's namespace with a pid it can name
         "intruder": unit_text(f"{n} wait:{target_sock} to:{target_sock} "
-                              "send:READY=1%nSTATUS=forged"),
+                              "send:READY=1%%nSTATUS=forged"),
     })
     si.wait_for("target", "starting", status_text="mine")
     intruder = si.wait_for("intruder", "running")
@@ -258,7 +249,7 @@ while :; do sleep 0.1; done
     r = si.ctl("wait", "--timeout", "30", "never")
     assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
     u = si.wait_for("never", "failed")
-    assert u["result"] == "start-timeout", u
+    assert u["result"] == "timeout", u
     assert u["ready"] is False and u["pid"] is None, u
     # it was stopped with KillSignal=, once
     assert got.read_text().split() == ["USR1"]

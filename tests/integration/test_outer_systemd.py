@@ -14,28 +14,16 @@ import socket
 import struct
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import (SVCINIT, kill_cgroup_tree, _require_environment, rmdir_cgroup_tree,
-                      cgroup_mounts, descendants, poll_until, proc_stat, run_svcctl, unit_text)
+from conftest import (SVCINIT, _require_environment, descendants, poll_until, proc_stat,
+                      run_svcctl, unit_text, wait_answering)
+from harness import ConsoleLog, cgroup_leftovers, read_env, ready_when, remove_cgroup
 
-PY = "/usr/bin/python3"
 STOP_DEADLINE = 30.0
 
-READY_WHEN_PY = r"""
-import os, socket, sys, time
-for p in sys.argv[1:]:
-    while not os.path.exists(p):
-        time.sleep(0.05)
-socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
-while True:
-    time.sleep(3600)
-"""
-
-
-class Outer:
+class Outer(ConsoleLog):
     """build/svcinit as a plain child of ours, with NOTIFY_SOCKET pointing
     at a datagram socket we bound."""
 
@@ -71,12 +59,6 @@ class Outer:
                                      stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.pid = self.proc.pid
 
-    def log(self):
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
     def alive(self):
         return self.proc.poll() is None
 
@@ -84,11 +66,7 @@ class Outer:
         return run_svcctl(self.sock, *args, **kw)
 
     def wait_socket(self):
-        def ok():
-            if not self.alive():
-                raise AssertionError(f"svcinit exited ({self.proc.returncode})\n{self.log()}")
-            return self.sock.exists() and self.ctl("status", timeout=30).returncode == 0
-        poll_until(ok, what="the control socket to answer")
+        wait_answering(self)
 
     def unit(self, name):
         r = self.ctl("--json", "status", timeout=30)
@@ -132,8 +110,7 @@ class Outer:
                                  f"{self.log()}") from None
 
     def cgroup_leftovers(self):
-        return [Path(m) / self.cgroup_base.lstrip("/") for m in cgroup_mounts()
-                if (Path(m) / self.cgroup_base.lstrip("/")).exists()]
+        return cgroup_leftovers(self.cgroup_base)
 
     def cleanup(self):
         """End what we started; report what svcinit left behind."""
@@ -149,13 +126,8 @@ class Outer:
                 self.proc.wait(timeout=10)
             except ProcessLookupError:
                 pass
-        left = self.cgroup_leftovers()
+        left, _ = remove_cgroup(self.cgroup_base)
         if left:
-            for d in left:
-                kill_cgroup_tree(d)
-            time.sleep(0.2)
-            for d in left:
-                rmdir_cgroup_tree(d)
             errors.append(f"svcinit left its cgroups behind: {', '.join(map(str, left))}")
         if self.nsock:
             self.nsock.close()
@@ -186,21 +158,6 @@ def outer(request, workdir):
             print(f"--- svcinit #{i} console ({o.log_path}):\n{o.log()}")
     if errors:
         pytest.fail("teardown: " + "; ".join(errors), pytrace=False)
-
-
-def ready_when(workdir, *paths):
-    p = workdir / "ready_when.py"
-    if not p.exists():
-        p.write_text(READY_WHEN_PY)
-    return " ".join([PY, str(p), *map(str, paths)])
-
-
-def read_env(path):
-    env = {}
-    for line in path.read_text().splitlines():
-        k, _, v = line.partition("=")
-        env[k] = v
-    return env
 
 
 # ----------------------------------------------------------------------------
@@ -274,8 +231,9 @@ def test_units_do_not_see_the_outer_notify_socket(outer, workdir):
     o = outer({
         "plain": unit_text(f"sh -c 'env > {out}/plain.env; exec sleep 1000'",
                            {"TimeoutStopSec": "3s"}),
+        # isolated units see the control socket, not its directory: out comes in by a bind
         "isolated": unit_text(f"sh -c 'env > {out}/iso.env; exec sleep 1000'",
-                              {"TimeoutStopSec": "3s"}, namespaces=None),
+                              {"TimeoutStopSec": "3s", "BindPaths": str(out)}, namespaces=None),
         "notified": unit_text(f"sh -c 'env > {out}/n.env; exec {ready_when(workdir)}'",
                               {"Type": "notify", "TimeoutStopSec": "3s"}),
     })

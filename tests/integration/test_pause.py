@@ -12,9 +12,9 @@ import signal
 import time
 from pathlib import Path
 
-from conftest import DEADLINE, poll_until, proc_stat, unit_text
-
-CG = Path("/sys/fs/cgroup")
+from conftest import poll_until, unit_text
+from harness import cg_dir, wait_gone
+from harness import read_text as read
 
 
 # ---------------------------------------------------------------- helpers
@@ -36,17 +36,6 @@ def script(directory, name, text, mode=0o755):
     p.write_text(text)
     os.chmod(p, mode)
     return p
-
-
-def read(path):
-    try:
-        return Path(path).read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
-def cg_dir(si, name, hierarchy="unified"):
-    return CG / hierarchy / si.cgroup_base.lstrip("/") / f"{name}.service"
 
 
 def frozen_state(si, name):
@@ -82,12 +71,6 @@ def ctl_ok(si, *args):
     dt = time.monotonic() - t0
     assert r.returncode == 0, f"svcctl {' '.join(args)}: exit {r.returncode}: {r.stdout}{r.stderr}"
     return dt
-
-
-def wait_gone(pids, timeout=DEADLINE, what="processes to be gone"):
-    def gone():
-        return not [p for p in pids if (proc_stat(p) or ("Z",))[0] != "Z"] or None
-    poll_until(gone, timeout, what)
 
 
 COUNTER = """#!/bin/sh

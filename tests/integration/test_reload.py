@@ -214,3 +214,64 @@ exit 0
     si.wait_for("b", "running")
     quit_.touch()
     assert si.wait_exit() == 0, si.log()
+
+
+# ---------------------------------------------------------------- issue 12, finding 9
+
+def slow_stop(workdir, name, version):
+    """Records its version, takes 1.5 s to stop on SIGTERM."""
+    return unit_text(
+        f"sh -c 'echo {version} > {workdir}/out/{name}.v; "
+        f"trap \"sleep 1.5; exit 0\" TERM; while :; do sleep 0.1; done'",
+        {"TimeoutStopSec": "10s"})
+
+
+def test_reload_change_reverted_while_stopping(svcinit, workdir):
+    """v1 -> v2 (reload: the unit is stopping) -> v1 again (reload): the unit
+    comes back with v1. The second reload used to compare with the running
+    v1, find no change, and start the pending v2."""
+    si = svcinit({"s": slow_stop(workdir, "s", "v1")})
+    old = si.wait_for("s", "running")
+    poll_until(lambda: version_of(workdir, "s") == "v1", what="s to run v1")
+    write_units(si.units_dir, {"s": slow_stop(workdir, "s", "v2")})
+    assert si.ctl("reload").returncode == 0
+    si.wait_for("s", "stopping")
+    write_units(si.units_dir, {"s": slow_stop(workdir, "s", "v1")})
+    (workdir / "out" / "s.v").unlink()
+    assert si.ctl("reload").returncode == 0
+    si.wait_for("s", "running", pid=lambda p: p is not None and p != old["pid"])
+    poll_until(lambda: version_of(workdir, "s") is not None, what="s to record its version")
+    assert version_of(workdir, "s") == "v1"
+
+
+def test_reload_keeps_a_stopped_unit_stopped(svcinit, workdir):
+    """A unit the admin stopped stays stopped when a reload changes its file;
+    its next start runs the new definition."""
+    si = svcinit({"s": versioned(workdir, "s", "v1"), "t": slow_stop(workdir, "t", "t1")})
+    si.wait_for("s", "running")
+    si.wait_for("t", "running")
+    assert si.ctl("stop", "s").returncode == 0
+    si.wait_for("s", "stopped")
+    # t: stopped by the admin and still stopping when the reload comes
+    import subprocess
+    stopper = subprocess.Popen([str(__import__("conftest").SVCCTL), "-s", str(si.sock), "stop", "t"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        si.wait_for("t", "stopping")
+        write_units(si.units_dir, {"s": versioned(workdir, "s", "v2"), "t": slow_stop(workdir, "t", "t2")})
+        assert si.ctl("reload").returncode == 0
+        assert stopper.wait(timeout=30) == 0
+    finally:
+        if stopper.poll() is None:
+            stopper.kill()
+            stopper.wait()
+    si.wait_for("t", "stopped")
+    time.sleep(1)   # a negative check: nothing starts them again
+    for n in "st":
+        u = si.unit(n)
+        assert u["state"] == "stopped" and u["pid"] is None, u
+    assert version_of(workdir, "s") == "v1" and version_of(workdir, "t") == "t1"
+    # the next start takes the new definition
+    assert si.ctl("start", "s", "t").returncode == 0
+    poll_until(lambda: version_of(workdir, "s") == "v2", what="s to run v2")
+    poll_until(lambda: version_of(workdir, "t") == "t2", what="t to run t2")

@@ -72,7 +72,7 @@ def test_on_failure_does_not_restart_clean_exit(svcinit, workdir):
 def test_backoff_gaps_grow(svcinit, workdir):
     stamps = workdir / "stamps"
     si = svcinit({"backoff": unit_text(
-        f"sh -c 'date +%s.%N >> {stamps}; exit 1'",
+        f"sh -c 'date +%%s.%%N >> {stamps}; exit 1'",
         {"RestartSec": "200ms", "RestartSteps": "3", "RestartMaxDelaySec": "2s",
          "StartLimitBurst": "100", "StartLimitIntervalSec": "60s"})})
     poll_until(lambda: len(lines(stamps)) >= 6, 40, "6 starts")

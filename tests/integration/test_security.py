@@ -17,7 +17,8 @@ import pytest
 
 from conftest import (NOBODY, SVCCTL, descendants, poll_until, proc_cmdline, proc_nspids,
                       unit_text)
-from probes import RSS_SLACK
+from probes import RSS_SLACK, UNREAD_HOLDER
+from harness import fd_targets, proc_status
 
 STEADY = unit_text("sleep 100000", {"TimeoutStopSec": "2s"})
 
@@ -76,25 +77,6 @@ def host_pid(si, nspid):
 def unit_procs(si):
     """Host pids of every descendant of svcinit, nested namespaces included."""
     return descendants(si.pid)
-
-
-def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
-
-
-def fd_targets(pid):
-    out = {}
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            out[int(fd)] = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except FileNotFoundError:
-            pass
-    return out
 
 
 # ---------------------------------------------------------------- the control socket
@@ -252,7 +234,7 @@ def _inherit_units(out):
         units[name] = unit_text("sleep 100000", service, namespaces=kw.get("namespaces", "none"))
         # the same, listing its own descriptors first (sh's, not ls's: ls opens one)
         service = dict(service, StandardOutput=f"file:{out}/{name}-ls.fds")
-        units[name + "-ls"] = unit_text("sh -c 'ls /proc/$$/fd; exec sleep 100000'", service,
+        units[name + "-ls"] = unit_text("sh -c 'ls /proc/$$$$/fd; exec sleep 100000'", service,
                                         namespaces=kw.get("namespaces", "none"))
     return units
 
@@ -267,7 +249,11 @@ def test_units_inherit_no_descriptors(svcinit, workdir):
     svc_objs = {t for t in svc_fds.values() if t.startswith(("socket:", "anon_inode:", "/sys/fs/cgroup"))}
     for name in UNITS_INHERIT:
         u = si.wait_for(name, ("running", "starting"))
-        fds = fd_targets(host_pid(si, u["pid"]))
+        # "starting" begins at clone: wait for the exec of sleep (svcinit's
+        # descriptors are close-on-exec in the child until then)
+        hp = host_pid(si, u["pid"])
+        poll_until(lambda: (proc_cmdline(hp) or [])[:1] == ["sleep"], 20, f"{name} to exec sleep")
+        fds = fd_targets(hp)
         assert sorted(fds) == [0, 1, 2], f"{name}: pid {u['pid']} holds fds {fds}"
         assert fds[0] == "/dev/null", f"{name}: stdin is {fds[0]}"
         shared = set(fds.values()) & svc_objs
@@ -407,10 +393,15 @@ def test_units_cannot_control_svcinit(svcinit, workdir, how, namespaces):
     """A unit running as root may ask status, but a stop it sends is refused
     (code 4), also when the process that connected is gone by the time the
     request is read (its pid then names no unit: the check must fail closed)."""
-    (workdir / "attack.py").write_text(ATTACK)
+    # isolated units see the control socket, not its directory: the script
+    # comes in through a directory of its own
+    (workdir / "bin").mkdir()
+    (workdir / "bin" / "attack.py").write_text(ATTACK)
     si = svcinit({"victim": STEADY,
-                  "attacker": unit_text(f"/usr/bin/python3 {workdir}/attack.py {workdir}/control {how}",
-                                        {"TimeoutStopSec": "2s"}, namespaces=namespaces)})
+                  "attacker": unit_text(f"/usr/bin/python3 {workdir}/bin/attack.py {workdir}/control {how}",
+                                        {"TimeoutStopSec": "2s",
+                                         **({"BindReadOnlyPaths": f"{workdir}/bin"} if namespaces is None else {})},
+                                        namespaces=namespaces)})
     victim = si.wait_for("victim", "running")
     si.wait_log(r"^attacker: ATTACK ", timeout=20)
     m = re.search(r"^attacker: ATTACK \S+ (\S*)", si.log(), re.M)
@@ -440,23 +431,7 @@ def test_unprivileged_clients_cannot_balloon_svcinit(svcinit):
     rss0 = rss()
     holder = subprocess.Popen(
         ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable,
-         "-c", r"""
-import socket, struct, sys, time
-held = []
-for i in range(int(sys.argv[2])):
-    s = socket.socket(socket.AF_UNIX)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 1, 0))
-    try:
-        s.connect(sys.argv[1])
-        s.send(b"status --json\n")
-    except OSError:
-        s.close()
-        continue
-    held.append(s)
-print(len(held), flush=True)
-time.sleep(60)
-""", str(si.sock), str(n_clients)], stdout=subprocess.PIPE, text=True)
+         "-c", UNREAD_HOLDER, str(si.sock), str(n_clients)], stdout=subprocess.PIPE, text=True)
     try:
         held = int(holder.stdout.readline() or 0)
         time.sleep(2)

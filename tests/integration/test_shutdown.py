@@ -4,13 +4,7 @@ FailureAction=exit end svcinit with the unit's exit code."""
 import os
 
 from conftest import poll_until, unit_text
-
-
-def script(workdir, name, text):
-    p = workdir / name
-    p.write_text("#!/bin/sh\n" + text)
-    os.chmod(p, 0o755)
-    return p
+from harness import script
 
 
 def trapping_unit(workdir, name):

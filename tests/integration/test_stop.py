@@ -5,13 +5,7 @@ import os
 import time
 
 from conftest import descendants, poll_until, proc_stat, unit_text
-
-
-def script(workdir, name, text):
-    p = workdir / name
-    p.write_text("#!/bin/sh\n" + text)
-    os.chmod(p, 0o755)
-    return p
+from harness import script
 
 
 def snapshot(si, nspid):
@@ -54,8 +48,9 @@ def test_stop_escalates_to_sigkill(svcinit):
     u = si.unit("stubborn")
     assert u["state"] == "stopped" and u["pid"] is None, u
     poll_until(lambda: gone(snap), 5, f"every process of the unit to be gone: {snap}")
-    assert unit_procs(si, "stubborn") == []
-    assert si.zombies() == []
+    # the SIGKILLed leftovers are reaped by svcinit on its loop, maybe just after
+    poll_until(lambda: unit_procs(si, "stubborn") == [] and si.zombies() == [], 10,
+               "no process of the unit and no zombie left")
 
 
 def test_kill_signal_is_honoured(svcinit, workdir):
@@ -100,14 +95,28 @@ exec sleep 1000
 
 
 def test_leftovers_killed_when_main_exits(svcinit, workdir):
-    """After the main process exits, what it left in the cgroup is killed."""
+    """After the main process exits, what it left in the cgroup is killed.
+    The main process exits only once the test has seen the leftover alive in
+    the unit's cgroup, so the test cannot pass without a leftover."""
+    go = workdir / "go"
     s = script(workdir, "leave.sh", f"""
 sh -c 'trap "" TERM; while :; do sleep 1; done' svcit-left-marker &
-echo $! > {workdir}/left.pid
-sleep 0.5
+while [ ! -e {go} ]; do sleep 0.05; done
 exit 0
 """)
-    si = svcinit({"leaver": unit_text(f"/bin/sh {s}", {"Type": "oneshot", "TimeoutStopSec": "1s"})})
+    si = svcinit({"leaver": unit_text(f"/bin/sh {s}", {"Type": "oneshot", "TimeoutStopSec": "1s",
+                                                       "TimeoutStartSec": "60s"})})
+
+    def leftover():
+        return [p for p in unit_procs(si, "leaver")
+                if "svcit-left-marker" in p["cmdline"] and p["state"] != "Z"]
+    # the precondition: the leftover runs in the unit's cgroup while main does
+    left = poll_until(leftover, 20, "the leftover process in the unit's cgroup")
+    assert len(left) == 1, left
+    snap = [(left[0]["host"], left[0]["start"])]
+    assert not gone(snap)
+    go.touch()
     si.wait_for("leaver", "exited")
-    poll_until(lambda: not [p for p in si.ns_procs() if "svcit-left-marker" in p["cmdline"]],
-               10, "the leftover process to be killed")
+    poll_until(lambda: gone(snap), 10, f"the leftover process to be killed: {snap}")
+    assert leftover() == []
+    assert unit_procs(si, "leaver") == []

@@ -17,11 +17,12 @@ import subprocess
 
 import pytest
 
-from conftest import (SVCINIT, kill_cgroup_tree, rmdir_cgroup_tree, cgroup_mounts, children,
-                      poll_until, proc_cmdline, proc_stat, run_svcctl, unit_text, write_units)
+from conftest import (SVCINIT, children, descendants, poll_until, proc_cmdline, proc_stat,
+                      run_svcctl, unit_text, wait_answering, write_units)
+from harness import ConsoleLog, remove_cgroup
 
 
-class Subreaper:
+class Subreaper(ConsoleLog):
     def __init__(self, workdir, units, command=None, env=None):
         self.dir = workdir
         self.units_dir = workdir / "units"
@@ -41,15 +42,8 @@ class Subreaper:
                                      stderr=subprocess.STDOUT, env=e, start_new_session=True)
         self.pid = self.proc.pid
 
-    def log(self):
-        return self.log_path.read_text(errors="replace")
-
     def wait_socket(self):
-        def ok():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"svcinit exited with {self.proc.returncode}\n{self.log()}")
-            return self.sock.exists() and run_svcctl(self.sock, "status").returncode == 0
-        poll_until(ok, what="the control socket")
+        wait_answering(self, what="the control socket")
 
     def unit_state(self, name):
         r = run_svcctl(self.sock, "is-active", name)
@@ -61,7 +55,7 @@ class Subreaper:
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                for p in descendants_of(self.pid):
+                for p in descendants(self.pid):
                     try:
                         os.kill(p, signal.SIGKILL)
                     except ProcessLookupError:
@@ -69,24 +63,8 @@ class Subreaper:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
-        left = []
-        for m in cgroup_mounts():
-            d = os.path.join(m, self.cgroup_base.lstrip("/"))
-            if os.path.exists(d):
-                left.append(d)
-                kill_cgroup_tree(d)
-                rmdir_cgroup_tree(d)
-        return left
-
-
-def descendants_of(pid):
-    seen, todo = [], [pid]
-    while todo:
-        for c in children(todo.pop()):
-            if c not in seen:
-                seen.append(c)
-                todo.append(c)
-    return seen
+        left, _ = remove_cgroup(self.cgroup_base)
+        return [str(d) for d in left]
 
 
 @pytest.fixture
@@ -126,7 +104,7 @@ def test_subreaper_adopts_and_reaps_orphans(subreaper, workdir):
     poll_until(lambda: "made 30 orphans" in s.log(), what="the orphans")
 
     # the double-forked sleeps' parents are gone: they belong to svcinit now
-    sleepers = [p for p in descendants_of(s.pid) if proc_cmdline(p) == ["sleep", "1"]]
+    sleepers = [p for p in descendants(s.pid) if proc_cmdline(p) == ["sleep", "1"]]
     adopted = [p for p in sleepers if (proc_stat(p) or ("", 0))[1] == s.pid]
     assert len(adopted) >= 20, (f"only {len(adopted)} of {len(sleepers)} orphan sleeps are "
                                 f"svcinit's children: it is no subreaper")

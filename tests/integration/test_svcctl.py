@@ -127,20 +127,22 @@ def ctl(workdir):
     ["stop"],
     ["restart"],
     ["is-active"],
-    ["is-active", "a", "b"],
-    ["logs"],
-    ["logs", "a", "b"],
     ["logs", "-n", "x", "web"],
     ["logs", "-n", "-3", "web"],
     ["logs", "-n"],
     ["wait"],
+    ["logs", "--since", "tomorrowish", "web"],
+    ["logs", "--since", "-5 parsecs", "web"],
     ["wait", "--timeout", "soon", "web"],
-    ["reload", "web"],
+    ["daemon-reload", "web"],
+    ["show"],
     ["poweroff", "now"],
     ["start", "bad/name"],
     ["start", "a" * 65],
     ["status", "no spaces"],
     ["status", "--bogus"],
+    ["status", "--state"],
+    ["status", "--state="],
     ["--bogus", "status"],
 ])
 def test_usage_errors_exit_2_without_connecting(ctl, args):
@@ -154,7 +156,10 @@ def test_usage_errors_exit_2_without_connecting(ctl, args):
 @pytest.mark.parametrize("args,line", [
     (["status"], b"status\n"),
     (["--json", "status"], b"status --json\n"),
-    (["status", "--json", "a", "b"], b"status --json a b\n"),
+    (["status", "--json", "a"], b"status --json a\n"),
+    (["status", "--failed"], b"status --state failed\n"),
+    (["status", "--state=running,paused", "--no-pager"], b"status --state running,paused\n"),
+    (["--no-pager", "status", "--state", "failed", "-a"], b"status --state failed\n"),
     (["start", "a", "b@1", "c.d-e_f"], b"start a b@1 c.d-e_f\n"),
     (["stop", "a"], b"stop a\n"),
     (["restart", "a"], b"restart a\n"),
@@ -164,6 +169,10 @@ def test_usage_errors_exit_2_without_connecting(ctl, args):
     (["logs", "web"], b"logs -n 100 web\n"),
     (["logs", "-n", "5", "-f", "web"], b"logs -n 5 -f web\n"),
     (["logs", "-f", "-n", "7", "web"], b"logs -n 7 -f web\n"),
+    (["logs", "a", "b"], b"logs -n 100 a b\n"),
+    (["logs"], b"logs -n 100\n"),
+    (["logs", "-t", "--json", "web"], b"logs -n 100 -t --json web\n"),
+    (["logs", "--since", "2026-12-02T10:00:00Z", "web"], b"logs -n 100 --since 1796205600000000 web\n"),
     (["wait", "a", "b"], b"wait a b\n"),
     (["wait", "--timeout", "3", "a"], b"wait --timeout 3 a\n"),
     (["wait", "--timeout", "500ms", "a"], b"wait --timeout 0.500 a\n"),
@@ -183,17 +192,29 @@ def test_request_line(ctl, args, line):
 
 def test_request_size_limit(ctl):
     names = [f"{'n' * 60}{i:04d}" for i in range(70)]     # 70 * 65 > 4096
-    r, srv = ctl("status", *names)
+    r, srv = ctl("start", *names)
     assert r.returncode == 2
     assert srv.connections == 0
-    r, srv = ctl("status", *names[:60])                     # 3907 bytes: fits
+    r, srv = ctl("start", *names[:60])                      # 3907 bytes: fits
     assert r.returncode == 0
     assert len(srv.requests[0]) <= 4096
 
 
+def test_one_request_per_name(ctl):
+    """status and is-active ask for each name on its own, so that each answer
+    goes where systemctl prints it."""
+    r, srv = ctl("status", "--json", "a", "b.service", reply=b"0\n[\n{\"name\":\"x\"}\n]\n")
+    assert r.returncode == 0, r
+    assert srv.requests == [b"status --json a\n", b"status --json b.service\n"]
+    assert r.stdout == '[\n{"name":"x"},\n{"name":"x"}\n]\n'
+    r, srv = ctl("is-active", "a", "b", reply=b"0\nrunning\n")
+    assert r.returncode == 0 and srv.requests == [b"is-active a\n", b"is-active b\n"]
+    assert r.stdout == "running\nrunning\n"
+
+
 @pytest.mark.parametrize("code", [0, 1, 2, 3, 4])
 def test_reply_code_is_exit_code(ctl, code):
-    r, _ = ctl("status", "web", reply=f"{code}\nthe body\n".encode())
+    r, _ = ctl("start", "web", reply=f"{code}\nthe body\n".encode())
     assert r.returncode == code
     if code == 0:
         assert r.stdout == "the body\n" and r.stderr == ""

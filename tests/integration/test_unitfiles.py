@@ -3,7 +3,7 @@
 not started, every good one runs."""
 import re
 
-from conftest import unit_text
+from conftest import poll_until, unit_text
 
 GOOD = unit_text("sleep 1000", {"TimeoutStopSec": "2s"})
 
@@ -55,3 +55,109 @@ def test_empty_unit_directory(svcinit):
     assert si.status() == []
     r = si.ctl("status")
     assert r.returncode == 0
+
+
+# ---- systemd's syntax (issue 15) --------------------------------------------
+
+
+def _outdir(workdir):
+    d = workdir / "syntax-out"
+    d.mkdir(exist_ok=True)
+    return d
+
+
+def test_semicolon_inside_exec_start_is_part_of_the_value(svcinit, workdir):
+    """systemd has no inline comments: `sh -c 'echo a ; echo b'` runs both."""
+    out = _outdir(workdir) / "semi"
+    si = svcinit({"semi": unit_text(f"/bin/sh -c 'echo a > {out} ; echo b >> {out}'",
+                                    ["Type=oneshot"], unit={"Description": "a ; b"})})
+    u = si.wait_for("semi", ("exited", "failed"))
+    assert u["state"] == "exited", (u, si.log())
+    assert out.read_text() == "a\nb\n"
+    assert u["description"] == "a ; b", u
+
+
+def test_continuation_and_var_expansion(svcinit, workdir):
+    """A `\\` continued ExecStart= (a comment line inside it skipped) and
+    ${VAR} / $VAR from the unit's environment, at start."""
+    out = _outdir(workdir) / "cont"
+    text = ("[Service]\nType=oneshot\nNamespaces=none\n"
+            "Environment=ONE=one \"TWO=two two\"\n"
+            f"ExecStart=/bin/sh -c 'printf \"%%s|\" \"$@\" > {out}' sh \\\n"
+            "# a comment inside the continuation\n"
+            "    ${TWO} $TWO $$ %n\n")
+    si = svcinit({"cont": text})
+    u = si.wait_for("cont", ("exited", "failed"))
+    assert u["state"] == "exited", (u, si.log())
+    assert out.read_text() == "two two|two|two|$|cont.service|"
+
+
+def test_supported_elsewhere_key_is_a_warning(svcinit):
+    """A key systemd documents but svcinit does not implement: the unit runs,
+    `status --json` lists the warning naming FILE:LINE."""
+    text = ("[Unit]\nDescription=warned\nDocumentation=man:sleep(1)\n"
+            "[Service]\nExecStart=sleep 1000\nNamespaces=none\nTimeoutStopSec=2s\n"
+            "IPAccounting=yes\nX-Custom=ignored\n"
+            "[Install]\nWantedBy=multi-user.target\n")
+    si = svcinit({"warned": text})
+    u = si.wait_for("warned", "running")
+    ws = u["warnings"]
+    assert any(re.search(r"warned\.service:3: Documentation= is not supported: ignored", w)
+               for w in ws), ws
+    assert any(re.search(r"warned\.service:8: IPAccounting= is not supported: ignored", w)
+               for w in ws), ws
+    assert not any("X-Custom" in w or "WantedBy" in w for w in ws), ws
+
+
+def test_oneshot_runs_every_exec_start_in_order(svcinit, workdir):
+    """Type=oneshot with several ExecStart=: each runs after the previous one
+    exited 0; a failing one ends the unit failed and the rest never run."""
+    d = _outdir(workdir)
+    ok, bad = d / "ok", d / "bad"
+    ok_text = ("[Service]\nType=oneshot\nNamespaces=none\n"
+               f"ExecStart=/bin/sh -c 'sleep 0.2; echo one >> {ok}'\n"
+               f"ExecStart=/bin/sh -c 'echo two >> {ok}'\n"
+               f"ExecStart=/bin/sh -c 'echo three >> {ok}'\n")
+    bad_text = ("[Service]\nType=oneshot\nNamespaces=none\nRestart=no\n"
+                f"ExecStart=/bin/sh -c 'echo one >> {bad}'\n"
+                "ExecStart=/bin/sh -c 'exit 3'\n"
+                f"ExecStart=/bin/sh -c 'echo three >> {bad}'\n")
+    si = svcinit({"multi": ok_text, "multi-bad": bad_text})
+    u = si.wait_for("multi", ("exited", "failed"))
+    assert u["state"] == "exited", (u, si.log())
+    assert ok.read_text() == "one\ntwo\nthree\n"
+    u = si.wait_for("multi-bad", ("exited", "failed"))
+    assert u["state"] == "failed", (u, si.log())
+    assert u.get("exit_code") == 3, u
+    assert bad.read_text() == "one\n"
+    # started again: the sequence runs from the first command
+    ok.unlink()
+    r = si.ctl("restart", "multi")
+    assert r.returncode == 0, r.stdout + r.stderr
+    poll_until(lambda: ok.exists() and ok.read_text() == "one\ntwo\nthree\n" and
+               si.unit("multi")["state"] == "exited", what="the sequence again")
+
+
+def test_pass_and_unset_environment(svcinit, workdir):
+    """PassEnvironment= passes only the named variables of svcinit's own
+    environment (one that svcinit lacks is skipped); Environment= overrides
+    them; UnsetEnvironment= removes a variable (NAME) or one assignment
+    (NAME=VALUE) from whatever the list came from, PATH included."""
+    out = _outdir(workdir) / "env"
+    text = ("[Service]\nType=oneshot\nNamespaces=none\n"
+            "PassEnvironment=SVCIT_PASSED SVCIT_OVERRIDDEN SVCIT_ABSENT\n"
+            "Environment=SVCIT_OVERRIDDEN=unit KEEP=1 DROP=1 ONLY=this\n"
+            "UnsetEnvironment=DROP ONLY=other PATH SVCIT_PASSED=nope\n"
+            "ExecStart=/usr/bin/env -0\n"
+            f"StandardOutput=file:{out}\n")
+    si = svcinit({"envpass": text},
+                 env={"SVCIT_PASSED": "from-pid1", "SVCIT_OVERRIDDEN": "from-pid1",
+                      "SVCIT_SECRET": "never"})
+    u = si.wait_for("envpass", ("exited", "failed"))
+    assert u["state"] == "exited", (u, si.log())
+    env = dict(kv.partition("=")[::2] for kv in out.read_text().split("\0") if kv)
+    assert env.get("SVCIT_PASSED") == "from-pid1", env
+    assert env.get("SVCIT_OVERRIDDEN") == "unit", env
+    assert env.get("KEEP") == "1" and env.get("ONLY") == "this", env
+    for gone in ("SVCIT_ABSENT", "SVCIT_SECRET", "DROP", "PATH"):
+        assert gone not in env, (gone, env)

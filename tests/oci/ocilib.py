@@ -10,10 +10,8 @@ import sys
 from pathlib import Path as _P
 
 sys.path.insert(0, str(_P(__file__).resolve().parents[1] / "lib"))
-from harness import poll_until, proc_cmdline  # noqa: E402,F401
-
-DEADLINE = 20.0
-POLL = 0.05
+from harness import (DEADLINE, POLL, ConsoleLog, ns_members, poll_until,  # noqa: E402,F401
+                     proc_cmdline, proc_stat)
 
 # what nested isolation (namespaces, overlay, mounts, lo up, cgroups) needs
 # on top of a runtime's default capabilities
@@ -49,16 +47,6 @@ def cgroup_hybrid():
     return False
 
 
-def proc_stat(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    rest = data[data.rindex(")") + 2:].split()
-    return rest[0], int(rest[1])
-
-
 class Runtime:
     def __init__(self, name):
         self.name = name
@@ -81,7 +69,7 @@ class Runtime:
         return r
 
 
-class Container:
+class Container(ConsoleLog):
     def __init__(self, rt, bundle, cid):
         self.rt = rt
         self.bundle = bundle
@@ -152,16 +140,6 @@ class Container:
 
     # -- observing
 
-    def log(self):
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def wait_log(self, pattern, timeout=DEADLINE):
-        rx = re.compile(pattern, re.M)
-        return poll_until(lambda: rx.search(self.log()), timeout, f"console to match {pattern!r}")
-
     def status(self, name=None):
         r = self.exec("svcctl", "--json", "status", *([name] if name else []), check=True)
         data = json.loads(r.stdout)
@@ -197,16 +175,9 @@ class Container:
         except OSError:
             return []
         out = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                if os.readlink(f"/proc/{d}/ns/pid") != ns:
-                    continue
-            except OSError:
-                continue
+        for d in ns_members(ns):
             st = proc_stat(d)
             if st:
-                out.append({"host": int(d), "state": st[0], "ppid": st[1],
+                out.append({"host": d, "state": st[0], "ppid": st[1],
                             "cmdline": proc_cmdline(d)})
         return out

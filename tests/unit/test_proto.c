@@ -61,8 +61,16 @@ static void test_notify_parse(void **state)
 	assert_string_equal(m.status, "serving 3 clients");
 	assert_true(m.have_mainpid);
 	assert_int_equal(m.mainpid, 42);
-	assert_int_equal(m.ignored, 1);
+	assert_true(m.watchdog);   /* understood now (WatchdogSec=) */
+	assert_int_equal(m.ignored, 0);
 	assert_false(m.stopping);
+
+	msg = "WATCHDOG=trigger\nEXTEND_TIMEOUT_USEC=5000000\nWATCHDOG=2\nEXTEND_TIMEOUT_USEC=x";
+	assert_int_equal(notify_parse(msg, strlen(msg), &m), 0);
+	assert_true(m.watchdog_trigger);
+	assert_true(m.have_extend);
+	assert_int_equal(m.extend_usec, 5000000);
+	assert_int_equal(m.ignored, 2);
 
 	msg = "READY=0\nSTOPPING=1";
 	assert_int_equal(notify_parse(msg, strlen(msg), &m), 0);
@@ -102,38 +110,70 @@ static void test_notify_parse_hostile(void **state)
 struct collect {
 	char buf[8192];
 	size_t len;
-	int pieces;
+	int records;
 };
 
-static void collect(void *ctx, const char *p, size_t len)
+/* The walk over the last n records since `since`, each as "TEXT\n". */
+static void walk(const struct logbuf *lb, size_t n, int64_t since, struct collect *c)
 {
-	struct collect *c = ctx;
+	static char scratch[LOGREC_TEXT_MAX];
+	struct logbuf_iter it;
+	struct logrec r;
 
-	assert_true(c->len + len < sizeof(c->buf));
-	memcpy(c->buf + c->len, p, len);
-	c->len += len;
-	c->buf[c->len] = '\0';
-	c->pieces++;
+	c->len = 0;
+	c->records = 0;
+	c->buf[0] = '\0';
+	logbuf_iter_init(&it, lb, n, since);
+	while (logbuf_iter_next(&it, &r, scratch, sizeof(scratch))) {
+		assert_true(c->len + r.len + 1 < sizeof(c->buf));
+		memcpy(c->buf + c->len, r.text, r.len);
+		c->len += r.len;
+		c->buf[c->len++] = '\n';
+		c->buf[c->len] = '\0';
+		c->records++;
+	}
 }
 
 static void test_logbuf_tail(void **state)
 {
+	static char scratch[LOGREC_TEXT_MAX];
 	struct logbuf lb;
 	struct collect c = { .len = 0 };
+	struct logbuf_iter it;
+	struct logrec r;
+	int64_t usec;
 
 	assert_int_equal(logbuf_init(&lb, 4096), 0);
-	logbuf_append(&lb, "one", 3);
-	logbuf_append(&lb, "two", 3);
-	logbuf_append(&lb, "", 0);
-	logbuf_append(&lb, "four", 4);
-	logbuf_tail(&lb, 2, collect, &c);
+	logbuf_append(&lb, 1000, LOGREC_STDOUT, "one", 3);
+	logbuf_append(&lb, 2000, LOGREC_STDERR, "two", 3);
+	logbuf_append(&lb, 3000, LOGREC_STDOUT, "", 0);
+	logbuf_append(&lb, 4000, LOGREC_MARK, "four", 4);
+	walk(&lb, 2, 0, &c);
 	assert_string_equal(c.buf, "\nfour\n");
-	c.len = 0;
-	logbuf_tail(&lb, 100, collect, &c);
+	walk(&lb, 100, 0, &c);
 	assert_string_equal(c.buf, "one\ntwo\n\nfour\n");
-	c.len = 0;
-	logbuf_tail(&lb, 0, collect, &c);
-	assert_int_equal(c.len, 0);
+	walk(&lb, 0, 0, &c);
+	assert_int_equal(c.records, 0);
+	/* since: the last 3, of which those from 2500 on */
+	walk(&lb, 3, 2500, &c);
+	assert_string_equal(c.buf, "\nfour\n");
+	walk(&lb, 100, 4001, &c);
+	assert_int_equal(c.records, 0);
+	/* each record keeps its time and stream */
+	logbuf_iter_init(&it, &lb, 100, 0);
+	assert_true(logbuf_iter_peek(&it, &usec));
+	assert_int_equal(usec, 1000);
+	assert_true(logbuf_iter_next(&it, &r, scratch, sizeof(scratch)));
+	assert_int_equal(r.usec, 1000);
+	assert_int_equal(r.stream, LOGREC_STDOUT);
+	assert_true(logbuf_iter_next(&it, &r, scratch, sizeof(scratch)));
+	assert_int_equal(r.usec, 2000);
+	assert_int_equal(r.stream, LOGREC_STDERR);
+	assert_true(logbuf_iter_next(&it, &r, scratch, sizeof(scratch)));
+	assert_true(logbuf_iter_next(&it, &r, scratch, sizeof(scratch)));
+	assert_int_equal(r.stream, LOGREC_MARK);
+	assert_false(logbuf_iter_next(&it, &r, scratch, sizeof(scratch)));
+	assert_false(logbuf_iter_peek(&it, &usec));
 	logbuf_free(&lb);
 	assert_int_equal(logbuf_init(&lb, 10), -EINVAL);
 }
@@ -147,19 +187,16 @@ static void test_logbuf_wraps(void **state)
 	assert_int_equal(logbuf_init(&lb, 1024), 0);
 	for (int i = 0; i < 1000; i++) {
 		int n = snprintf(line, sizeof(line), "line %04d", i);
-		logbuf_append(&lb, line, (size_t)n);
+		logbuf_append(&lb, 1000 + i, LOGREC_STDOUT, line, (size_t)n);
 	}
-	/* bounded: the oldest lines are gone, the newest whole */
+	/* bounded: the oldest records are gone, the newest whole */
 	assert_int_equal(lb.len, 1024);
-	logbuf_tail(&lb, 3, collect, &c);
+	walk(&lb, 3, 0, &c);
 	assert_string_equal(c.buf, "line 0997\nline 0998\nline 0999\n");
-	/* everything still held starts at a whole line */
-	c.len = 0;
-	c.pieces = 0;
-	logbuf_tail(&lb, 100000, collect, &c);
+	/* everything still held starts at a whole record: 1024 / 27 bytes */
+	walk(&lb, 100000, 0, &c);
 	assert_true(strncmp(c.buf, "line ", 5) == 0);
-	assert_true(c.len <= 1024);
-	assert_true(c.len >= 1024 - 10);
+	assert_int_equal(c.records, 1024 / (LOGREC_HEAD + 10));
 	assert_string_equal(c.buf + c.len - 10, "line 0999\n");
 	logbuf_free(&lb);
 }
@@ -170,16 +207,17 @@ static void test_logbuf_wrap_on_a_line_boundary(void **state)
 	struct collect c = { .len = 0 };
 	char line[32];
 
-	/* 16-byte lines in a 1024-byte ring: the overwrite ends exactly at a
-	 * line end, so the oldest line held is whole and must be shown */
+	/* 32-byte records (17 + 14 + 1) in a 1024-byte ring: the overwrite ends
+	 * exactly at a record's end, so the oldest record held is whole and
+	 * must be shown */
 	assert_int_equal(logbuf_init(&lb, 1024), 0);
-	for (int i = 0; i < 65; i++) {
-		int n = snprintf(line, sizeof(line), "line %010d", i);
-		logbuf_append(&lb, line, (size_t)n);
+	for (int i = 0; i < 33; i++) {
+		int n = snprintf(line, sizeof(line), "line %09d", i);
+		logbuf_append(&lb, 1000 + i, LOGREC_STDOUT, line, (size_t)n);
 	}
-	logbuf_tail(&lb, 1000, collect, &c);
-	assert_int_equal(c.len, 1024);
-	assert_true(strncmp(c.buf, "line 0000000001\n", 16) == 0);
+	walk(&lb, 1000, 0, &c);
+	assert_int_equal(c.records, 32);
+	assert_true(strncmp(c.buf, "line 000000001\n", 15) == 0);
 	logbuf_free(&lb);
 }
 
@@ -192,11 +230,11 @@ static void test_logbuf_huge_line(void **state)
 	assert_int_equal(logbuf_init(&lb, 1024), 0);
 	memset(big, 'x', sizeof(big));
 	big[sizeof(big) - 1] = 'E';
-	logbuf_append(&lb, big, sizeof(big));
-	logbuf_tail(&lb, 1, collect, &c);
-	assert_int_equal(c.len, 1024);
-	assert_int_equal(c.buf[1022], 'E');
-	assert_int_equal(c.buf[1023], '\n');
+	logbuf_append(&lb, 5, LOGREC_STDOUT, big, sizeof(big));
+	walk(&lb, 1, 0, &c);
+	assert_int_equal(c.records, 1);
+	assert_int_equal(c.len, 1024 - LOGREC_HEAD);
+	assert_int_equal(c.buf[c.len - 2], 'E');
 	logbuf_free(&lb);
 }
 

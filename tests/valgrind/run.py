@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from harness import cgroup_mounts, children, kill_cgroup_tree, rmdir_cgroup_tree  # noqa: E402
+from harness import children, kill_unshared, remove_cgroup  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,21 +66,6 @@ def unit(exec_start, *extra, namespaces="none"):
 
 
 CYCLE = ("Restart=always", "RestartSec=0", "StartLimitBurst=0", "TimeoutStopSec=2s")
-
-
-def remove_cgroup(base):
-    """Kill and rmdir what is left of base in every hierarchy; return what
-    was there."""
-    found = []
-    for m in cgroup_mounts():
-        d = Path(m) / base.lstrip("/")
-        if not d.exists():
-            continue
-        found.append(str(d))
-        kill_cgroup_tree(d)
-        time.sleep(0.2)
-        rmdir_cgroup_tree(d)
-    return found
 
 
 class Run:
@@ -257,21 +242,8 @@ class Run:
         self.returncode = self.proc.returncode
 
     def cleanup(self, keep):
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        left = remove_cgroup(self.base)
+        kill_unshared(self.proc, self.pid)
+        left = [str(d) for d in remove_cgroup(self.base)[0]]
         if getattr(self, "_console", None):
             self._console.close()
         if not keep:
