@@ -188,7 +188,7 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *ret)
 
 /* v1 cpuset: a new cgroup has empty cpuset.cpus/mems and no task may join
  * until they are set: copy the parent's. */
-int cg_cpuset_v1_fill(const char *dir)
+int cg_cpuset_v1_fill(const char *dir, bool fresh)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 	char parent[PATH_MAX], buf[4096];
@@ -200,11 +200,13 @@ int cg_cpuset_v1_fill(const char *dir)
 	memcpy(parent, dir, (size_t)(slash - dir));
 	parent[slash - dir] = '\0';
 	for (size_t i = 0; i < 2; i++) {
-		r = cg_read(dir, files[i], buf, sizeof(buf));
-		if (r < 0)
-			return r;
-		if (buf[strspn(buf, " \n")] != '\0')
-			continue;   /* already set */
+		if (!fresh) {
+			r = cg_read(dir, files[i], buf, sizeof(buf));
+			if (r < 0)
+				return r;
+			if (buf[strspn(buf, " \n")] != '\0')
+				continue;   /* already set */
+		}
 		r = cg_read(parent, files[i], buf, sizeof(buf));
 		if (r < 0)
 			return r;

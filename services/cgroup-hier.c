@@ -143,7 +143,7 @@ static int mkdir_below(const char *mount, const char *rel, bool cpuset, char **r
 				}
 			}
 			if (cpuset) {
-				r = cg_cpuset_v1_fill(path);
+				r = cg_cpuset_v1_fill(path, true);
 				if (r < 0) {
 					path[i] = c;
 					break;

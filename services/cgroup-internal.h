@@ -58,6 +58,7 @@ struct cg_ctx {
 /* One unit's cgroup in every hierarchy in use. */
 struct cg_unit {
 	struct cg_ctx *ctx;
+	char leaf[UNIT_NAME_MAX + 16];   /* "NAME.service" */
 	char *path;              /* "<base>/NAME.service" */
 	char *v2_dir;            /* NULL without v2 */
 	int v2_fd;
@@ -65,6 +66,9 @@ struct cg_unit {
 	bool killed;             /* cgroup.kill was written: see cg_unit_clone_into */
 	char *v1_dir[CG_V1_MAX]; /* parallel to ctx->v1[] */
 	int inotify_fd;
+	unsigned dirty;          /* UNIT_LIM_* whose files may hold other than the
+				    kernel's default: a fresh cgroup has none, so a
+				    unit without limits costs no write */
 };
 
 /* The unit's directory in the v1 hierarchy of controller ctl, or NULL. */
@@ -80,6 +84,10 @@ static inline bool cg_v2_has(const struct cg_unit *cg, int ctl)
 {
 	return cg->v2_dir && (cg->ctx->v2_ctls & CTL_BIT(ctl));
 }
+
+/* The unit's directories in the v1 hierarchies of ctls (CTL_BIT()s) it has
+ * none in yet: made (cgroup.c). 0 or -errno. */
+int cg_unit_need(struct cg_unit *cg, unsigned ctls);
 
 /* ---- cgroup-fs.c: files, all -errno on failure -------------------------- */
 
@@ -97,7 +105,8 @@ bool cg_exists(const char *dir, const char *file);
 int cg_read_kv(const char *dir, const char *file, const char *key, uint64_t *ret);
 /* A file holding one number. */
 int cg_read_u64(const char *dir, const char *file, uint64_t *ret);
-/* v1 cpuset: copy cpuset.cpus/mems from the parent of dir where dir has none. */
-int cg_cpuset_v1_fill(const char *dir);
+/* v1 cpuset: copy cpuset.cpus/mems from the parent of dir where dir has
+ * none (fresh: dir was just made, so it has none: not read). */
+int cg_cpuset_v1_fill(const char *dir, bool fresh);
 /* rmdir dir after its sub-cgroups, depth levels deep at most; 0 if it was gone. */
 int cg_rmdir_tree(const char *dir, int depth);

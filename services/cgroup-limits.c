@@ -110,6 +110,25 @@ int cg_unit_apply(struct cg_ctx *ctx, struct cg_unit *cg, const struct unit_spec
 
 	if (!ctx || !cg)
 		return -EINVAL;
+	{
+		static const struct { unsigned bit, ctls; } need[] = {
+			{ UNIT_LIM_MEMORY_MAX, CTL_BIT(CTL_MEMORY) },
+			{ UNIT_LIM_MEMORY_HIGH, CTL_BIT(CTL_MEMORY) },
+			{ UNIT_LIM_CPU_WEIGHT, CTL_BIT(CTL_CPU) },
+			{ UNIT_LIM_CPU_QUOTA, CTL_BIT(CTL_CPU) },
+			{ UNIT_LIM_TASKS_MAX, CTL_BIT(CTL_PIDS) },
+			{ UNIT_LIM_IO_WEIGHT, CTL_BIT(CTL_IO) },
+			{ UNIT_LIM_ALLOWED_CPUS, CTL_BIT(CTL_CPUSET) },
+		};
+		unsigned ctls = 0;
+
+		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+			if (set & need[i].bit)
+				ctls |= need[i].ctls;
+		/* a hierarchy that cannot be joined: its limits warn below
+		 * ("no ... controller") */
+		(void)cg_unit_need(cg, ctls);
+	}
 
 	fmt_u64(mm2, sizeof(mm2), spec->memory_max, "max");
 	fmt_u64(mm1, sizeof(mm1), spec->memory_max, "-1");
@@ -136,7 +155,7 @@ int cg_unit_apply(struct cg_ctx *ctx, struct cg_unit *cg, const struct unit_spec
 
 	/* v1 cpuset.cpus reset: the parent's set */
 	cpuset_v1 = cpus;
-	if (!(set & UNIT_LIM_ALLOWED_CPUS)) {
+	if (!(set & UNIT_LIM_ALLOWED_CPUS) && (cg->dirty & UNIT_LIM_ALLOWED_CPUS)) {
 		const char *d1 = cg_v1_dir_of(cg, CTL_CPUSET);
 
 		cpus_parent[0] = '\0';
@@ -203,10 +222,18 @@ int cg_unit_apply(struct cg_ctx *ctx, struct cg_unit *cg, const struct unit_spec
 			bool on = (set & t[i].bit) != 0;
 			char why[128];
 
-			if (limit_apply(cg, on ? &t[i].on : &t[i].off, on, why, sizeof(why)) < 0 && on) {
+			if (!on && !(cg->dirty & t[i].bit))
+				continue;   /* the kernel's default is there */
+			if (on)
+				cg->dirty |= t[i].bit;
+			if (limit_apply(cg, on ? &t[i].on : &t[i].off, on, why, sizeof(why)) < 0) {
+				if (!on)
+					continue;   /* still dirty: reset again next time */
 				r = warn_add(warnings, n_warnings, t[i].on.key, why);
 				if (r < 0)
 					return r;
+			} else if (!on) {
+				cg->dirty &= ~t[i].bit;
 			}
 		}
 	}

@@ -40,20 +40,66 @@ static int mkdir_unit(const char *dir, bool *existed)
 	return 0;
 }
 
+/* The v1 hierarchies a unit joins whatever its keys: all of them without
+ * v2 (they track its processes and freeze it); beside v2, those that count
+ * what it uses (memory, pids: systemd's MemoryAccounting= and
+ * TasksAccounting= defaults), and the freezer. The others only for a limit
+ * that needs them (cg_unit_need, from cg_unit_apply): each hierarchy is a
+ * mkdir, a join and an rmdir per unit. */
+static unsigned v1_base_ctls(const struct cg_ctx *ctx)
+{
+	return ctx->have_v2 ? CTL_BIT(CTL_MEMORY) | CTL_BIT(CTL_PIDS) | CTL_BIT(CTL_FREEZER) : ~0u;
+}
+
+/* The unit's directory in v1 hierarchy i, made; *existed as mkdir_unit. */
+static int v1_make(struct cg_unit *cg, size_t i, bool *existed)
+{
+	cg->v1_dir[i] = cg_path_join(cg->ctx->v1[i].base_dir, cg->leaf);
+	if (!cg->v1_dir[i])
+		return -ENOMEM;
+	return mkdir_unit(cg->v1_dir[i], existed);
+}
+
+int cg_unit_need(struct cg_unit *cg, unsigned ctls)
+{
+	for (size_t i = 0; i < cg->ctx->n_v1; i++) {
+		bool existed = false;
+		int r;
+
+		if (cg->v1_dir[i] || !(cg->ctx->v1[i].ctls & ctls))
+			continue;
+		r = v1_make(cg, i, &existed);
+		if (r < 0) {
+			free(cg->v1_dir[i]);
+			cg->v1_dir[i] = NULL;
+			return r;
+		}
+		if (existed)
+			cg->dirty = ~0u;   /* a leftover's limits: reset */
+		if (cg->ctx->v1[i].ctls & CTL_BIT(CTL_CPUSET)) {
+			r = cg_cpuset_v1_fill(cg->v1_dir[i], !existed);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg)
 {
 	struct cg_unit *cg;
-	char leaf[UNIT_NAME_MAX + 16];
+	const char *leaf;
 	bool existed = false;
 	int r = 0;
 
 	*ret_cg = NULL;
 	if (!ctx || !name_ok(name))
 		return -EINVAL;
-	(void)snprintf(leaf, sizeof(leaf), "%s.service", name);
 	cg = calloc(1, sizeof(*cg));
 	if (!cg)
 		return -ENOMEM;
+	(void)snprintf(cg->leaf, sizeof(cg->leaf), "%s.service", name);
+	leaf = cg->leaf;
 	cg->ctx = ctx;
 	cg->v2_fd = -1;
 	cg->inotify_fd = -1;
@@ -75,12 +121,9 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 			goto fail;
 	}
 	for (size_t i = 0; i < ctx->n_v1; i++) {
-		cg->v1_dir[i] = cg_path_join(ctx->v1[i].base_dir, leaf);
-		if (!cg->v1_dir[i]) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		r = mkdir_unit(cg->v1_dir[i], &existed);
+		if (!(ctx->v1[i].ctls & v1_base_ctls(ctx)))
+			continue;
+		r = v1_make(cg, i, &existed);
 		if (r < 0)
 			goto fail;
 	}
@@ -119,29 +162,16 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 		}
 		cg->v2_kill = cg_exists(cg->v2_dir, "cgroup.kill");
 	}
+	/* a reused cgroup may hold anyone's limits: each is reset once */
+	cg->dirty = existed ? ~0u : 0;
+	/* v1 cgroup.procs files are opened at each start
+	 * (cg_unit_v1_procs_fds), which reports what cannot be joined */
 	for (size_t i = 0; i < ctx->n_v1; i++) {
-		char *procs;
-		int fd;
-
-		if (ctx->v1[i].ctls & CTL_BIT(CTL_CPUSET)) {
-			r = cg_cpuset_v1_fill(cg->v1_dir[i]);
+		if (cg->v1_dir[i] && (ctx->v1[i].ctls & CTL_BIT(CTL_CPUSET))) {
+			r = cg_cpuset_v1_fill(cg->v1_dir[i], !existed);
 			if (r < 0)
 				goto fail;
 		}
-		procs = cg_path_join(cg->v1_dir[i], "cgroup.procs");
-		if (!procs) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		/* checked now, opened again per start: svcinit does not hold
-		 * a descriptor per v1 hierarchy per unit */
-		fd = open(procs, O_WRONLY | O_CLOEXEC);
-		free(procs);
-		if (fd < 0) {
-			r = -errno;
-			goto fail;
-		}
-		close(fd);
 	}
 	*ret_cg = cg;
 	return 0;

@@ -61,6 +61,8 @@ void cg_free(struct cg_ctx *ctx);
  * leftover) is killed if populated, removed and created afresh when it can
  * be at once, else reused with its processes dying (nothing waits). */
 int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg);
+/* Beside v2, a unit joins the v1 hierarchies that account for it (memory,
+ * pids) and the freezer; cg_unit_apply adds those its limits need. */
 
 /* Apply the limits of spec. Each limit that cannot be applied adds one
  * malloc'ed "Key=: reason" string to warnings (at most CG_WARN_MAX): "no

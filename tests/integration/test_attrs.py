@@ -118,6 +118,8 @@ def test_io_and_cpu_scheduling_and_affinity(svcinit):
                                         "IOSchedulingPriority": "6"}),
         "rt": unit_text("sleep 1000", {"CPUSchedulingPolicy": "rr", "CPUSchedulingPriority": "5",
                                        "CPUSchedulingResetOnFork": "yes"}),
+        "rtw": unit_text("sleep 1000", {"CPUSchedulingPolicy": "rr", "CPUSchedulingPriority": "5",
+                                        "CPUWeight": "200", "Restart": "no"}),
         "batch": unit_text("sleep 1000", {"CPUSchedulingPolicy": "batch"}),
         "idlereset": unit_text("sleep 1000", {"CPUSchedulingPolicy": "idle",
                                               "CPUSchedulingResetOnFork": "yes"}),
@@ -126,17 +128,18 @@ def test_io_and_cpu_scheduling_and_affinity(svcinit):
     io = running_proc(si, "io")
     assert ioprio_get(int(io.name)) == (3, 0), "IOPRIO_CLASS_IDLE"
     assert ioprio_get(int(running_proc(si, "io2").name)) == (2, 6)
+    # a unit without CPUWeight=/CPUQuota= stays in its parent's v1 cpu
+    # cgroup (as under systemd without CPUAccounting=): real-time works
+    rt = int(running_proc(si, "rt").name)
+    pol = os.sched_getscheduler(rt)
+    assert pol & ~0x40000000 == os.SCHED_RR and pol & 0x40000000, pol
+    assert os.sched_getparam(rt).sched_priority == 5
     if Path("/sys/fs/cgroup/cpu/cpu.rt_runtime_us").exists():
-        # v1 with CONFIG_RT_GROUP_SCHED: a new cgroup has no real-time
-        # budget, the kernel refuses (as it does under systemd); the unit
-        # fails and says why
-        u = si.wait_for("rt", "failed")
+        # v1 with CONFIG_RT_GROUP_SCHED: a new cpu cgroup (CPUWeight=) has
+        # no real-time budget, the kernel refuses (as it does under
+        # systemd); the unit fails and says why
+        u = si.wait_for("rtw", "failed")
         assert "CPUSchedulingPolicy=" in u["error"] and "not permitted" in u["error"], u
-    else:
-        rt = int(running_proc(si, "rt").name)
-        pol = os.sched_getscheduler(rt)
-        assert pol & ~0x40000000 == os.SCHED_RR and pol & 0x40000000, pol
-        assert os.sched_getparam(rt).sched_priority == 5
     reset = int(running_proc(si, "idlereset").name)
     assert os.sched_getscheduler(reset) == os.SCHED_IDLE | 0x40000000
     assert os.sched_getscheduler(int(running_proc(si, "batch").name)) == os.SCHED_BATCH

@@ -369,6 +369,29 @@ def test_limits_land_in_the_unit_cgroup(svcinit):
     assert read(f"/proc/{hp}/status") and proc_status(hp)["Cpus_allowed_list"] == "0"
 
 
+
+def test_limits_removed_by_a_reload_are_reset(svcinit):
+    """A fresh cgroup is left at the kernel's defaults (no write for a unit
+    without limits); one whose unit had limits gets them reset when a reload
+    takes them away, in whichever cgroup the unit then runs."""
+    si = svcinit({"lim": iso_unit("/bin/sleep 1000", {
+        "MemoryMax": "64M", "TasksMax": "50", "CPUWeight": "200", "AllowedCPUs": "0"})})
+    hp = main_host_pid(si, "lim")
+    p, _ = _v2_or_v1(si, "lim", "pids.max", "pids", "pids.max")
+    assert read(p).strip() == "50", p
+    (si.units_dir / "lim.service").write_text(iso_unit("/bin/sleep 1001"))
+    assert si.ctl("reload").returncode == 0
+    hp2 = poll_until(lambda: (lambda h: h if h and h != hp else None)(main_host_pid(si, "lim")),
+                     DEADLINE, "lim to run again with its new definition")
+    assert si.unit("lim")["warnings"] == []
+    p, _ = _v2_or_v1(si, "lim", "pids.max", "pids", "pids.max")
+    assert read(p).strip() == "max", p
+    p, v = _v2_or_v1(si, "lim", "memory.max", "memory", "memory.limit_in_bytes")
+    assert read(p).strip() != "67108864", p
+    p, v = _v2_or_v1(si, "lim", "cpu.weight", "cpu", "cpu.shares")
+    assert read(p).strip() == ("100" if v == 2 else "1024"), p
+    assert proc_status(hp2)["Cpus_allowed_list"] == proc_status(os.getpid())["Cpus_allowed_list"]
+
 def test_memory_max_is_enforced(svcinit):
     alloc = "/usr/bin/python3 -c 'b = bytearray(200 << 20); b[::4096] = b\"x\" * len(b[::4096])'"
     si = svcinit({
