@@ -56,7 +56,7 @@ CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
 CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 
 # pure code: no root, no kernel state
-UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_calendar $(B)/tests/test_trigger
+UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd
 # the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
 KERNEL_TESTS := $(B)/tests/kernel/test_isolation
 
@@ -98,6 +98,10 @@ $(B)/tests/test_load: tests/unit/test_load.c $(UNIT_OBJS) $(B)/lib/log.o
 $(B)/tests/test_proto: tests/unit/test_proto.c $(B)/init/proto.o $(B)/services/notify.o $(B)/services/passfd.o $(B)/services/logbuf.o $(UNIT_OBJS) $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_passfd: tests/unit/test_passfd.c $(B)/services/passfd.o $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
 $(B)/tests/test_seccomp: tests/unit/test_seccomp.c $(B)/services/seccomp.o $(UNIT_OBJS) $(B)/lib/log.o
 	@mkdir -p $(dir $@)
