@@ -108,7 +108,8 @@ static void on_alarm(int sig)
 	static const char msg[] = "test_passfd: hung in a close (the descriptor reached the caller)\n";
 
 	(void)sig;
-	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
 	_exit(1);
 }
 
