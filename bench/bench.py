@@ -556,6 +556,12 @@ class Ctx:
         self.status_rounds = 5 if q else 50
         self.idle_seconds = 1.0 if q else 3.0
         self.crash_units = 5 if q else 20
+        if args.sizes:
+            sizes = [int(x) for x in args.sizes.split(",")]
+            self.start_sizes = sizes
+            self.mem_sizes = [n for n in self.mem_sizes if n in sizes]
+            self.status_sizes = [n for n in self.status_sizes if n in sizes]
+            self.shutdown_sizes = [n for n in self.shutdown_sizes if n in sizes]
         self.peers = {}
         self.load_start = " ".join(open("/proc/loadavg").read().split()[:3])
 
@@ -1146,6 +1152,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="every workload once, small sizes (CI)")
     ap.add_argument("--only", default="", help="comma-separated: " + ",".join(WORKLOADS))
     ap.add_argument("--runs", type=int, default=0, help="runs per figure (default 3, quick 1)")
+    ap.add_argument("--sizes", default="", help="comma-separated unit counts for the start workload "
+                    "(default 20,100,1000; memory, status and shutdown figures only at these)")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--plot", default="", help="PNG path (default bench/bench.png, quick: results/bench-quick.png)")
     ap.add_argument("--no-install", action="store_true", help="never apt-get install the peers")

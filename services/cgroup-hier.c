@@ -354,7 +354,7 @@ static void v2_setup(struct cg_ctx *ctx, const struct mnt_ent *ents, size_t n_en
 	struct cg_hier *h = &ctx->v2;
 	char buf[1024], *base = NULL, *own = NULL;
 	const struct mnt_ent *m = NULL;
-	unsigned avail, before;
+	unsigned avail, before, want = 0;
 	int r;
 
 	if (!pc->have_v2)
@@ -386,9 +386,19 @@ static void v2_setup(struct cg_ctx *ctx, const struct mnt_ent *ents, size_t n_en
 	}
 	ctx->have_v2 = true;
 
+	ctx->v2_cpustat = cg_exists(h->base_dir, "cpu.stat");
+	avail = cg_read(h->base_dir, "cgroup.controllers", buf, sizeof(buf)) < 0 ? 0 : v2_ctls_of(buf);
+	before = cg_read(h->base_dir, "cgroup.subtree_control", buf, sizeof(buf)) < 0 ? 0 : v2_ctls_of(buf);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if ((avail & CTL_BIT(order[i])) && !(before & CTL_BIT(order[i])))
+			want |= CTL_BIT(order[i]);
+
 	/* "no internal processes": svcinit leaves <base> so that <base> may
-	 * enable controllers for the units. Done at the root too, since the
-	 * root of a cgroup namespace is an ordinary cgroup. */
+	 * enable controllers for the units (at the root too, since the root
+	 * of a cgroup namespace is an ordinary cgroup). Only then: a move is
+	 * a migration, whose first one after a quiet spell waits out an RCU
+	 * grace period (10-16 ms), and nothing else needs it. init.scope is
+	 * made in any case: the freezer is probed on it. */
 	ctx->scope_dir = cg_path_join(h->base_dir, "init.scope");
 	if (!ctx->scope_dir)
 		goto out;
@@ -396,20 +406,15 @@ static void v2_setup(struct cg_ctx *ctx, const struct mnt_ent *ents, size_t n_en
 		log_warn("cgroup: cannot create %s: %s", ctx->scope_dir, strerror(errno));
 		free(ctx->scope_dir);
 		ctx->scope_dir = NULL;
-	} else if ((r = cg_write(ctx->scope_dir, "cgroup.procs", "0")) < 0) {
-		log_warn("cgroup: cannot move svcinit into %s: %s", ctx->scope_dir, strerror(-r));
-		(void)rmdir(ctx->scope_dir);
-		free(ctx->scope_dir);
-		ctx->scope_dir = NULL;
+	} else if (want && h->own_dir && strcmp(h->own_dir, h->base_dir) == 0) {
+		if ((r = cg_write(ctx->scope_dir, "cgroup.procs", "0")) < 0)
+			log_warn("cgroup: cannot move svcinit into %s: %s", ctx->scope_dir, strerror(-r));
+		else
+			ctx->in_scope = true;
 	}
-
 	ctx->v2_freeze = ctx->scope_dir && cg_exists(ctx->scope_dir, "cgroup.freeze");
-	ctx->v2_cpustat = cg_exists(h->base_dir, "cpu.stat");
-
-	if (cg_read(h->base_dir, "cgroup.controllers", buf, sizeof(buf)) < 0)
+	if (!avail)
 		goto out;
-	avail = v2_ctls_of(buf);
-	before = cg_read(h->base_dir, "cgroup.subtree_control", buf, sizeof(buf)) < 0 ? 0 : v2_ctls_of(buf);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		int c = order[i];
 		char word[32];
@@ -597,11 +602,11 @@ void cg_free(struct cg_ctx *ctx)
 		if (ctx->scope_dir) {
 			const char *back = h->own_dir && strcmp(h->own_dir, ctx->scope_dir) != 0 ?
 					   h->own_dir : h->base_dir;
-			int r = cg_write(back, "cgroup.procs", "0");
+			int r = ctx->in_scope ? cg_write(back, "cgroup.procs", "0") : 0;
 
 			if (r < 0)
 				log_warn("cgroup: cannot move svcinit back to %s: %s", back, strerror(-r));
-			else if (rmdir(ctx->scope_dir) < 0 && errno != ENOENT)
+			else if (rmdir(ctx->scope_dir) < 0 && errno != ENOENT && errno != EBUSY)
 				log_debug("cgroup: cannot remove %s: %s", ctx->scope_dir, strerror(errno));
 		}
 		hier_remove_created(h);

@@ -48,7 +48,8 @@ struct cg_ctx {
 	unsigned v2_enabled;     /* the part of v2_ctls that cg_init enabled */
 	bool v2_freeze;          /* cgroup.freeze exists (kernel >= 5.2) */
 	bool v2_cpustat;         /* core cpu.stat exists */
-	char *scope_dir;         /* <base>/init.scope when svcinit moved in */
+	char *scope_dir;         /* <base>/init.scope, made */
+	bool in_scope;           /* svcinit moved itself in (<base> enables controllers) */
 
 	struct cg_hier v1[CG_V1_MAX];
 	size_t n_v1;
@@ -61,7 +62,6 @@ struct cg_unit {
 	char leaf[UNIT_NAME_MAX + 16];   /* "NAME.service" */
 	char *path;              /* "<base>/NAME.service" */
 	char *v2_dir;            /* NULL without v2 */
-	int v2_fd;
 	bool v2_kill;            /* cgroup.kill exists (kernel >= 5.14) */
 	bool killed;             /* cgroup.kill was written: see cg_unit_clone_into */
 	char *v1_dir[CG_V1_MAX]; /* parallel to ctx->v1[] */

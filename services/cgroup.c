@@ -101,7 +101,6 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 	(void)snprintf(cg->leaf, sizeof(cg->leaf), "%s.service", name);
 	leaf = cg->leaf;
 	cg->ctx = ctx;
-	cg->v2_fd = -1;
 	cg->inotify_fd = -1;
 
 	if (asprintf(&cg->path, "%s/%s",
@@ -154,14 +153,8 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 		}
 	}
 
-	if (cg->v2_dir) {
-		cg->v2_fd = open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cg->v2_fd < 0) {
-			r = -errno;
-			goto fail;
-		}
+	if (cg->v2_dir)
 		cg->v2_kill = cg_exists(cg->v2_dir, "cgroup.kill");
-	}
 	/* a reused cgroup may hold anyone's limits: each is reset once */
 	cg->dirty = existed ? ~0u : 0;
 	/* v1 cgroup.procs files are opened at each start
@@ -182,9 +175,13 @@ fail:
 
 /* ---- the child's side --------------------------------------------------- */
 
-int cg_unit_v2_fd(const struct cg_unit *cg)
+int cg_unit_v2_open(const struct cg_unit *cg)
 {
-	return cg ? cg->v2_fd : -1;
+	if (!cg || !cg->v2_dir) {
+		errno = ENOENT;
+		return -1;
+	}
+	return open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max)
@@ -234,7 +231,7 @@ const char *cg_unit_path(const struct cg_unit *cg)
 
 bool cg_unit_clone_into(const struct cg_unit *cg)
 {
-	return cg && cg->v2_fd >= 0 && !cg->killed;
+	return cg && cg->v2_dir && !cg->killed;
 }
 
 /* ---- removal ------------------------------------------------------------ */
@@ -260,8 +257,6 @@ void cg_unit_free(struct cg_unit *cg)
 	}
 	if (cg->inotify_fd >= 0)
 		close(cg->inotify_fd);
-	if (cg->v2_fd >= 0)
-		close(cg->v2_fd);
 	if (cg->v2_dir)
 		rmdir_once(cg->v2_dir);
 	free(cg->v2_dir);

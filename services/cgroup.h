@@ -86,9 +86,12 @@ int cg_unit_apply(struct cg_ctx *ctx, struct cg_unit *cg, const struct unit_spec
 		  char **warnings, size_t *n_warnings);
 
 /* For the child: an O_DIRECTORY fd of the v2 cgroup for clone3
- * CLONE_INTO_CGROUP (-1 without v2), and fds of v1 cgroup.procs files opened
- * for writing, into which the child writes "0" before it execs. */
-int cg_unit_v2_fd(const struct cg_unit *cg);
+ * CLONE_INTO_CGROUP, opened for this start (the caller closes it; -1 without
+ * v2 or when it cannot be opened: errno), and fds of v1 cgroup.procs files
+ * opened for writing, into which the child writes "0" before it execs. No
+ * descriptor is held per unit between starts: every one of them would be
+ * copied into and closed by each child. */
+int cg_unit_v2_open(const struct cg_unit *cg);
 int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max);   /* caller closes them */
 
 /* Child side, async-signal-safe: move the calling process into the v1

@@ -425,9 +425,13 @@ static void check_start(struct svc *s)
 		goto fail_prefix;
 	}
 	if (s->cg) {
-		int dir = cg_unit_v2_fd(s->cg);
+		int dir = cg_unit_v2_open(s->cg);
 
-		if (dir >= 0 && (j.v2_procs = openat(dir, "cgroup.procs", O_WRONLY | O_CLOEXEC)) < 0) {
+		if (dir >= 0) {
+			j.v2_procs = openat(dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+			(void)close(dir);
+		}
+		if (dir < 0 ? errno != ENOENT : j.v2_procs < 0) {
 			snprintf(err, sizeof(err), "open the unit's cgroup.procs: %s", strerror(errno));
 			goto fail_prefix;
 		}

@@ -117,7 +117,7 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 	char err[SVC_ERROR_MAX - sizeof("unable to ")] = "";
 	const char *what = NULL;
 	char *path = NULL, **xargv = NULL;
-	int fds[3] = { -1, -1, -1 }, v1fds[16], n_v1 = 0, join_fd = -1;
+	int fds[3] = { -1, -1, -1 }, v1fds[16], n_v1 = 0, join_fd = -1, join_cg = -1;
 	bool join = false, sandbox, first;
 	int listen_fds[TRIG_FDS_MAX];
 	size_t n_listen = 0;
@@ -287,7 +287,13 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 			s->cg_applied = spec;
 		}
 		if (s->cg) {
-			plan.cgroup_fd = cg_unit_v2_fd(s->cg);
+			join_cg = cg_unit_v2_open(s->cg);   /* -1, ENOENT: no v2 */
+			if (join_cg < 0 && errno != ENOENT) {
+				r = -errno;
+				what = "open the unit's cgroup";
+				goto fail_what;
+			}
+			plan.cgroup_fd = join_cg;
 			plan.cgroup_join = !cg_unit_clone_into(s->cg);
 			n_v1 = cg_unit_v1_procs_fds(s->cg, v1fds, 16);
 			if (n_v1 < 0) {
@@ -351,6 +357,8 @@ fail_what:
 out:
 	if (join_fd >= 0)
 		(void)close(join_fd);
+	if (join_cg >= 0)
+		(void)close(join_cg);
 	for (int i = 0; i < n_v1; i++)
 		(void)close(v1fds[i]);
 	free(path);
