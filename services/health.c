@@ -470,7 +470,7 @@ fail_prefix:
 	{
 		char m[sizeof(err)];
 
-		snprintf(m, sizeof(m), "unable to %s", err);
+		snprintf(m, sizeof(m), "unable to %.*s", (int)sizeof(m) - 11, err);
 		memcpy(err, m, sizeof(err));
 	}
 fail:

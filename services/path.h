@@ -36,6 +36,10 @@ int path_open_as(const struct path_ident *id, int dirfd, const char *path, int f
  * or NULL with errno set. */
 char *path_of_fd(int fd);
 
+/* mkdir -p dir with mode for the directories it makes (existing ones are
+ * left as they are). 0, or -errno (-ENAMETOOLONG past PATH_MAX). */
+int path_mkdir_p(const char *dir, mode_t mode);
+
 /* mkdir -p path with the unit's file-system identity (see path_open_as);
  * the last component must end up a directory. Returns 0 or -errno. */
 int path_mkdir_as(const struct path_ident *id, const char *path, mode_t mode);

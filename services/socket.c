@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "services/path.h"
 #include "services/svc.h"
 #include "services/trig.h"
 
@@ -66,27 +67,19 @@ static void set_fail(struct trig *t, const struct trig_listen *l, const char *st
 	log_err("%s: %s", t->spec->name, t->error);
 }
 
+/* The directories above a socket file or FIFO path. */
 static int mkdir_parents(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 	char *slash;
 
-	snprintf(buf, sizeof(buf), "%s", path);
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
 	slash = strrchr(buf, '/');
 	if (!slash || slash == buf)
 		return 0;
 	*slash = '\0';
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return path_mkdir_p(buf, mode);
 }
 
 /* The directories above a socket file or FIFO: root binds, unlinks and

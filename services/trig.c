@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "services/path.h"
 #include "services/plan.h"
 #include "services/svc.h"
 #include "services/trig.h"
@@ -144,24 +145,6 @@ static void stamp_path(const struct trig *t, char *buf, size_t len)
 		 "/var/lib/svcinit/timers", t->spec->name);
 }
 
-static int mkdir_p(const char *dir)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static void stamp_load(struct trig *t)
 {
 	char p[512];
@@ -180,7 +163,7 @@ static void stamp_save(struct trig *t)
 	char p[512];
 	int fd, r;
 
-	r = mkdir_p(dir);
+	r = path_mkdir_p(dir, 0755);
 	if (r < 0) {
 		log_warn("%s: unable to create %s: %s", t->spec->name, dir, strerror(-r));
 		return;

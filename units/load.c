@@ -416,15 +416,22 @@ static int lookup(struct ld *l, const char *full, struct found *f, int depth)
 		{
 			char target[UNIT_NAME_MAX + 16];
 			struct found g;
+			int n;
 
 			if (is_template(base) && is_instance(full)) {
 				const char *at = strchr(full, '@'), *dot = strrchr(full, '.');
 
-				snprintf(target, sizeof(target), "%.*s%.*s%s",
-					 (int)(strchr(base, '@') - base + 1), base,
-					 (int)(dot - at - 1), at + 1, strrchr(base, '.'));
+				n = snprintf(target, sizeof(target), "%.*s%.*s%s",
+					     (int)(strchr(base, '@') - base + 1), base,
+					     (int)(dot - at - 1), at + 1, strrchr(base, '.'));
 			} else {
-				snprintf(target, sizeof(target), "%s", base);
+				n = snprintf(target, sizeof(target), "%s", base);
+			}
+			if (n < 0 || (size_t)n >= sizeof(target)) {
+				/* no unit has so long a name: never a cut one
+				 * that could be another unit's */
+				f->file = real;
+				return 0;
 			}
 			if (depth < LOAD_ALIAS_MAX && lookup(l, target, &g, depth + 1) == 0 &&
 			    !g.masked) {

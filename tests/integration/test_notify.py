@@ -120,6 +120,24 @@ def test_status_text_updates_after_ready(svcinit, workdir):
     assert u["ready"] is True, u
 
 
+
+def test_status_text_with_control_bytes_is_stored_printable(svcinit, workdir):
+    """STATUS= is the unit's text on root's terminal (status, show): an
+    escape sequence in it (here: clear the screen, retitle the window) must
+    not reach that terminal. Control bytes are stored as spaces (notify.c)."""
+    p = workdir / "esc.py"
+    p.write_text(
+        "import os, socket, time\n"
+        "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+        "s.sendto(b'READY=1\\nSTATUS=a\\x1b[2J\\x1b]0;pwned\\x07b\\x7fc', os.environ['NOTIFY_SOCKET'])\n"
+        "time.sleep(3600)\n")
+    si = svcinit({"esc": notify_unit(f"{PY} {p}")})
+    u = si.wait_for("esc", "running", ready=True)
+    assert u["status_text"] == "a [2J ]0;pwned b c", u
+    for args in (("status", "esc"), ("show", "esc")):
+        out = si.ctl(*args).stdout
+        assert "pwned" in out and "\x1b" not in out and "\x07" not in out, (args, out)
+
 def test_notify_socket_is_per_unit_in_the_socket_dir(svcinit, workdir):
     n = helper(workdir)
     si = svcinit({

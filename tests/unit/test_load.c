@@ -172,6 +172,33 @@ static void test_alias_and_mask(void **state)
 	unit_diag_free(&d);
 }
 
+/* A link whose target's name is longer than any unit name: the link's own
+ * name stands (never a cut target name, which could be another unit's). */
+static void test_alias_to_an_overlong_name(void **state)
+{
+	char longname[128], target[160];
+	struct unit_set set;
+	struct unit_diag d;
+	struct unit_spec *s;
+
+	(void)state;
+	memset(longname, 'x', 90);
+	longname[90] = '\0';
+	snprintf(target, sizeof(target), "lib/systemd/system/%s.service", longname);
+	put(target, "[Service]\nExecStart=/bin/long\n");
+	snprintf(target, sizeof(target), "%s.service", longname);
+	link_(target, "etc/systemd/system/multi-user.target.wants/short.service");
+	link_(target, "lib/systemd/system/short.service");
+	load(&set, &d, false);
+	s = find(&set, "short");
+	assert_non_null(s);
+	assert_string_equal(s->argv[0], "/bin/long");
+	for (size_t i = 0; i < set.n; i++)
+		assert_true(strlen(set.units[i]->name) <= UNIT_NAME_MAX);
+	unit_set_free(&set);
+	unit_diag_free(&d);
+}
+
 /* A masked target pulls nothing in: neither its Wants= nor its .wants/
  * directories (as systemd: the job for a masked unit fails before its
  * dependencies are looked at). Debian ships getty.target.wants/ in
@@ -382,6 +409,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dropin_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alias_and_mask, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alias_to_an_overlong_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_masked_target_pulls_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_template_instances, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_native_dirs, setup, teardown),
