@@ -127,11 +127,30 @@ static int listen_valid(enum trig_listen_kind kind, const char *a, const char **
 	return 0;
 }
 
+/* v with its specifiers expanded ("mariadb@%i.service" in a template
+ * socket): 0 and *ret (malloc'd, or NULL when v has none), or what terr()
+ * returns. */
+static int expand(struct key_ctx *c, const struct tkey *k, const char *v, char **ret)
+{
+	const char *e = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!strchr(v, '%'))
+		return 0;
+	r = unit_specifier_expand(&c->names, v, 4096, ret, &e);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return terr(c, k, "%s in \"%s\"", e, v);
+	return 0;
+}
+
 static int p_listen(struct key_ctx *c, struct unit_trigger *t, const struct tkey *k, const char *v)
 {
 	struct trig_socket *s = &t->sock;
 	const char *why;
-	char *x = NULL, *err = NULL;
+	char *x = NULL;
 	int r;
 
 	if (!*v) {
@@ -140,17 +159,11 @@ static int p_listen(struct key_ctx *c, struct unit_trigger *t, const struct tkey
 		s->n_listen = 0;
 		return 0;
 	}
-	if (strchr(v, '%')) {
-		const char *e = NULL;
-
-		r = unit_specifier_expand(&c->names, v, 4096, &x, &e);
-		if (r == -ENOMEM)
-			return r;
-		if (r < 0)
-			return terr(c, k, "%s in \"%s\"", e, v);
+	r = expand(c, k, v, &x);
+	if (r < 0)
+		return r;
+	if (x)
 		v = x;
-	}
-	(void)err;
 	if (listen_valid((enum trig_listen_kind)k->arg, v, &why) < 0) {
 		r = terr(c, k, "%s: \"%s\"", why, v);
 		free(x);
@@ -253,17 +266,37 @@ static bool unit_ref_valid(const char *v, const char *suffix)
 
 static int p_service(struct key_ctx *c, struct unit_trigger *t, const struct tkey *k, const char *v)
 {
+	char *x;
+	int r = expand(c, k, v, &x);
+
+	if (r < 0)
+		return r;
+	if (x)
+		v = x;
 	if (*v && !unit_ref_valid(v, ".service"))
-		return terr(c, k, "expected NAME.service, got \"%s\"", v);
-	return set_str(&t->sock.service, v);
+		r = terr(c, k, "expected NAME.service, got \"%s\"", v);
+	else
+		r = set_str(&t->sock.service, v);
+	free(x);
+	return r;
 }
 
 static int p_unit(struct key_ctx *c, struct unit_trigger *t, const struct tkey *k, const char *v)
 {
+	char *x;
+	int r = expand(c, k, v, &x);
+
+	if (r < 0)
+		return r;
+	if (x)
+		v = x;
 	if (*v && !unit_ref_valid(v, ".service"))
-		return terr(c, k, "expected NAME.service (svcinit's timers start services), got "
-			    "\"%s\"", v);
-	return set_str(&t->timer.unit, v);
+		r = terr(c, k, "expected NAME.service (svcinit's timers start services), got "
+			 "\"%s\"", v);
+	else
+		r = set_str(&t->timer.unit, v);
+	free(x);
+	return r;
 }
 
 static int p_fdname(struct key_ctx *c, struct unit_trigger *t, const struct tkey *k, const char *v)

@@ -157,7 +157,9 @@ static int scale(uint64_t i, uint64_t frac, uint64_t div, uint64_t mult, uint64_
 	if (mult && i > (UINT64_MAX - 1) / mult)
 		return -ERANGE;
 	v = i * mult;
-	f = frac * mult / div;  /* frac < 10^6, mult <= 2^40: no overflow */
+	/* frac < div <= 10^6 and mult up to a year in usec: the product
+	 * needs more than 64 bits */
+	f = (uint64_t)((unsigned __int128)frac * mult / div);
 	if (f > UINT64_MAX - 1 - v)
 		return -ERANGE;
 	*ret = v + f;
@@ -171,12 +173,24 @@ static const struct {
 	const char *suffix;
 	uint64_t usec;
 } time_units[] = {
-	{ "us", 1 },
-	{ "ms", USEC_PER_MSEC },
-	{ "s", USEC_PER_SEC },
-	{ "sec", USEC_PER_SEC },
-	{ "min", 60 * USEC_PER_SEC },
-	{ "h", 3600 * USEC_PER_SEC },
+	/* systemd.time(7)'s every spelling; "m" is a minute, "M" a month
+	 * (30.44 days), a year 365.25 days */
+	{ "usec", 1 }, { "us", 1 }, { "\xc2\xb5s", 1 }, { "\xce\xbcs", 1 },
+	{ "msec", USEC_PER_MSEC }, { "ms", USEC_PER_MSEC },
+	{ "seconds", USEC_PER_SEC }, { "second", USEC_PER_SEC },
+	{ "sec", USEC_PER_SEC }, { "s", USEC_PER_SEC },
+	{ "minutes", 60 * USEC_PER_SEC }, { "minute", 60 * USEC_PER_SEC },
+	{ "min", 60 * USEC_PER_SEC }, { "m", 60 * USEC_PER_SEC },
+	{ "hours", 3600 * USEC_PER_SEC }, { "hour", 3600 * USEC_PER_SEC },
+	{ "hr", 3600 * USEC_PER_SEC }, { "h", 3600 * USEC_PER_SEC },
+	{ "days", 86400 * USEC_PER_SEC }, { "day", 86400 * USEC_PER_SEC },
+	{ "d", 86400 * USEC_PER_SEC },
+	{ "weeks", 7 * 86400 * USEC_PER_SEC }, { "week", 7 * 86400 * USEC_PER_SEC },
+	{ "w", 7 * 86400 * USEC_PER_SEC },
+	{ "months", 2629800 * USEC_PER_SEC }, { "month", 2629800 * USEC_PER_SEC },
+	{ "M", 2629800 * USEC_PER_SEC },
+	{ "years", 31557600 * USEC_PER_SEC }, { "year", 31557600 * USEC_PER_SEC },
+	{ "y", 31557600 * USEC_PER_SEC },
 };
 
 int unit_parse_time(const char *s, uint64_t *ret_usec)
@@ -207,8 +221,8 @@ int unit_parse_time(const char *s, uint64_t *ret_usec)
 			return r;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		for (u = p; is_alpha(*p); p++)
-			;
+		for (u = p; is_alpha(*p) || (unsigned char)*p >= 0x80; p++)
+			;   /* a letter, or a byte of "\xc2\xb5" (micro sign) */
 		ulen = (size_t)(p - u);
 		if (ulen == 0) {
 			while (is_blank(*p))

@@ -74,6 +74,35 @@ static void test_socket_keys(void **state)
 	unit_diag_free(&d);
 }
 
+/* Specifiers in Service= and Unit= (mariadb-extra@.socket has
+ * Service=mariadb@%i.service): expanded for the instance. */
+static void test_specifiers_in_the_target(void **state)
+{
+	struct unit_diag d;
+	struct unit_spec *s = load("db-extra@blue.socket",
+		"[Socket]\nListenStream=/run/%i.sock\nService=db@%i.service\n", &d);
+	char target[128];
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(d.n, 0);
+	trigger_target(s->trigger, s->name, target, sizeof(target));
+	assert_string_equal(target, "db@blue.service");
+	unit_spec_free(s);
+	unit_diag_free(&d);
+	s = load("rot@weekly.timer", "[Timer]\nOnCalendar=weekly\nUnit=rotate-%i.service\n", &d);
+	assert_non_null(s);
+	assert_int_equal(d.n, 0);
+	trigger_target(s->trigger, s->name, target, sizeof(target));
+	assert_string_equal(target, "rotate-weekly.service");
+	unit_spec_free(s);
+	unit_diag_free(&d);
+	s = load("x.socket", "[Socket]\nListenStream=80\nService=%Z.service\n", &d);
+	assert_null(s);
+	assert_true(has_msg(&d, "Service=:"));
+	unit_diag_free(&d);
+}
+
 static void test_socket_defaults_and_reset(void **state)
 {
 	struct unit_diag d;
@@ -263,6 +292,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_socket_keys),
+		cmocka_unit_test(test_specifiers_in_the_target),
 		cmocka_unit_test(test_socket_defaults_and_reset),
 		cmocka_unit_test(test_socket_errors),
 		cmocka_unit_test(test_socket_systemd_keys_warn),

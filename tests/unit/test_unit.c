@@ -1087,7 +1087,7 @@ static void time_is(const char *s, uint64_t want)
 static void test_parse_time(void **state)
 {
 	static const char *const bad[] = {
-		"", " ", "abc", "5x", "-1", "+1", "5m", "1.s", "1.", "5s 3", "5 5", "infinite",
+		"", " ", "abc", "5x", "-1", "+1", "5mn", "5D", "1.s", "1.", "5s 3", "5 5", "infinite",
 		"Infinity", "1e3", "5S", "s", ".s", "1min-2s",
 	};
 	uint64_t t = 42;
@@ -1111,6 +1111,16 @@ static void test_parse_time(void **state)
 	time_is("1h 2min 3s 4ms", 3723 * SEC + 4 * MS);
 	time_is("5 min", 300 * SEC);
 	time_is("infinity", UNIT_INFINITY);
+	/* systemd.time(7)'s every unit: "m" a minute, "M" a month */
+	time_is("60m", 3600 * SEC);     /* apt-daily-upgrade.timer's RandomizedDelaySec= */
+	time_is("2 minutes 1 second", 121 * SEC);
+	time_is("1hr 1hour 1hours", 3 * 3600 * SEC);
+	time_is("1d 1day 2days", 4 * 86400 * SEC);
+	time_is("1w", 7 * 86400 * SEC);
+	time_is("1M", 2629800 * SEC);   /* 30.44 days */
+	time_is("1y", 31557600 * SEC);  /* 365.25 days */
+	time_is("1.5y", 47336400 * SEC);   /* the fraction times a year: past 64 bits */
+	time_is("7usec 2\xc2\xb5s 3msec", 9 + 3 * MS);
 	time_is("18446744073709551614us", UINT64_MAX - 1);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (unit_parse_time(bad[i], &t) != -EINVAL)
