@@ -32,6 +32,7 @@
 #include "services/plan.h"
 #include "services/svc.h"
 #include "services/trig.h"
+#include "units/specifier.h"
 #include "units/trigger.h"
 #include "units/value.h"
 
@@ -275,10 +276,30 @@ static uint64_t cal_next(struct trig *t)
 	return best;
 }
 
+/* FixedRandomDelay=: as systemd, a delay derived from the machine ID, the
+ * manager's user (root) and the timer's name, the same at every elapse and
+ * every boot (FNV-1a over them). */
+static uint64_t fixed_delay(const struct trig *t, uint64_t n)
+{
+	const char *parts[] = { unit_host_default()->machine_id, "0", t->spec->name };
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		for (const char *c = parts[i]; ; c++) {
+			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+			if (!*c)
+				break;
+		}
+	return h % n;
+}
+
 static void timer_arm(struct trig *t)
 {
 	const struct trig_timer *tm = &t->spec->trigger->timer;
-	uint64_t delay = rnd_below(tm->randomized_delay_usec), now;
+	uint64_t delay = tm->fixed_random_delay ? fixed_delay(t, tm->randomized_delay_usec) :
+			 rnd_below(tm->randomized_delay_usec), now;
 
 	ev_timer_stop(T.loop, &t->mono);
 	ev_periodic_stop(T.loop, &t->cal);

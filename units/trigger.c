@@ -208,11 +208,11 @@ static int p_ident(struct key_ctx *c, struct unit_trigger *t, const struct tkey 
 
 static int p_bool(struct key_ctx *c, struct unit_trigger *t, const struct tkey *k, const char *v)
 {
-	static const bool defaults[] = { false, false, false, false, false, false, true, false };
+	static const bool defaults[] = { false, false, false, false, false, false, true, false, false };
 	bool *fields[] = {
 		&t->sock.reuse_port, &t->sock.free_bind, &t->sock.accept, &t->sock.remove_on_stop,
 		&t->sock.pass_credentials, &t->timer.persistent, &t->timer.remain_after_elapse,
-		&t->timer.wake_system,
+		&t->timer.wake_system, &t->timer.fixed_random_delay,
 	};
 	bool b;
 
@@ -399,6 +399,7 @@ static const struct tkey tkeys[] = {
 	{ "OnUnitInactiveSec", T_TIMER, p_mono, TRIG_ON_UNIT_INACTIVE },
 	{ "AccuracySec", T_TIMER, p_span, 0 },
 	{ "RandomizedDelaySec", T_TIMER, p_span, 1 },
+	{ "FixedRandomDelay", T_TIMER, p_bool, 8 },
 	{ "Persistent", T_TIMER, p_bool, 5 },
 	{ "RemainAfterElapse", T_TIMER, p_bool, 6 },
 	{ "WakeSystem", T_TIMER, p_bool, 7 },
@@ -492,6 +493,7 @@ bool trigger_equal(const struct unit_trigger *a, const struct unit_trigger *b)
 	if (p->n_cal != q->n_cal || p->n_mono != q->n_mono || p->accuracy_usec != q->accuracy_usec ||
 	    p->randomized_delay_usec != q->randomized_delay_usec ||
 	    p->persistent != q->persistent || p->wake_system != q->wake_system ||
+	    p->fixed_random_delay != q->fixed_random_delay ||
 	    p->remain_after_elapse != q->remain_after_elapse || !streq_ptr(p->unit, q->unit))
 		return false;
 	for (size_t i = 0; i < p->n_cal; i++)

@@ -73,6 +73,7 @@ struct trig_timer {
 	uint64_t accuracy_usec;         /* AccuracySec=, default 1min */
 	uint64_t randomized_delay_usec; /* RandomizedDelaySec= */
 	bool persistent;                /* Persistent= */
+	bool fixed_random_delay;        /* FixedRandomDelay=: the same delay every time */
 	bool wake_system;               /* WakeSystem= (ignored, warned) */
 	bool remain_after_elapse;       /* RemainAfterElapse=, default yes */
 	char *unit;                     /* Unit=: full name, NULL: NAME.service */

@@ -283,3 +283,31 @@ def test_idle_between_elapses(svcinit, workdir):
     while time.monotonic() < end and time.time() < nxt - 1:
         time.sleep(0.2)        # looking from outside: /proc does not wake it
     assert ctxt_switches(si.pid) - before <= 1
+
+
+def test_fixed_random_delay_is_the_same_at_every_arming(svcinit, workdir):
+    """FixedRandomDelay=yes: the RandomizedDelaySec= offset is derived from
+    the machine and the timer's name (systemd.timer(5)), so a stop and start
+    of the timer arms it for the same time; without it, each arming draws."""
+    cal = "[Timer]\nOnCalendar=2099-01-01 00:00:00 UTC\nRandomizedDelaySec=1h\n"
+    si = svcinit({
+        "f.timer": cal + "FixedRandomDelay=yes\n",
+        "f": stamp_unit(workdir / "out" / "f"),
+        "r.timer": cal,
+        "r": stamp_unit(workdir / "out" / "r"),
+    })
+    base = 4070908800 * 1000000
+
+    def nexts():
+        j = {t["unit"]: t for t in json.loads(si.ctl("--json", "list-timers").stdout)}
+        return j["f.timer"]["next"], j["r.timer"]["next"]
+
+    f1, r1 = nexts()
+    for n in (f1, r1):
+        assert base <= n < base + 3600 * 1000000, n
+    for t in ("f.timer", "r.timer"):
+        assert si.ctl("stop", t).returncode == 0
+        assert si.ctl("start", t).returncode == 0
+    f2, r2 = nexts()
+    assert f2 == f1
+    assert r2 != r1   # a fresh draw (equal once in 3.6e9)
