@@ -483,8 +483,8 @@ def test_unit_file_syntax_as_the_readme_describes_it(workdir):
     r = check_dir(workdir, {"semi2": unit_text('/bin/sh -c "true ; true"')})
     assert r.returncode == 0, r
     # an unknown suffix is an error with FILE:LINE
-    r = check_dir(workdir, {"weeks": unit_text("/bin/true", service={"RestartSec": "2w"})})
-    assert r.returncode == 1 and "weeks.service:4: RestartSec=" in r.stderr, r
+    r = check_dir(workdir, {"fortnights": unit_text("/bin/true", service={"RestartSec": "2fn"})})
+    assert r.returncode == 1 and "fortnights.service:4: RestartSec=" in r.stderr, r
 
 
 def test_the_readmes_paths_exist():
