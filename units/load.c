@@ -98,7 +98,8 @@ static size_t *names_get(const struct names *t, const char *key)
 
 static void names_free(struct names *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
+	/* a table whose key array could not be allocated has none */
+	for (size_t i = 0; t->key && i < t->cap; i++)
 		free(t->key[i]);
 	free(t->key);
 	free(t->val);
