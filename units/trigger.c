@@ -264,7 +264,9 @@ static bool unit_ref_valid(const char *v, const char *suffix)
 	return unit_name_valid(base);
 }
 
-static int p_service(struct key_ctx *c, struct unit_trigger *t, const struct tkey *k, const char *v)
+/* Service= of a socket (arg 0), Unit= of a timer (arg 1): a service, its
+ * specifiers expanded. */
+static int p_target(struct key_ctx *c, struct unit_trigger *t, const struct tkey *k, const char *v)
 {
 	char *x;
 	int r = expand(c, k, v, &x);
@@ -274,27 +276,10 @@ static int p_service(struct key_ctx *c, struct unit_trigger *t, const struct tke
 	if (x)
 		v = x;
 	if (*v && !unit_ref_valid(v, ".service"))
-		r = terr(c, k, "expected NAME.service, got \"%s\"", v);
+		r = terr(c, k, "expected NAME.service%s, got \"%s\"",
+			 k->arg ? " (svcinit's timers start services)" : "", v);
 	else
-		r = set_str(&t->sock.service, v);
-	free(x);
-	return r;
-}
-
-static int p_unit(struct key_ctx *c, struct unit_trigger *t, const struct tkey *k, const char *v)
-{
-	char *x;
-	int r = expand(c, k, v, &x);
-
-	if (r < 0)
-		return r;
-	if (x)
-		v = x;
-	if (*v && !unit_ref_valid(v, ".service"))
-		r = terr(c, k, "expected NAME.service (svcinit's timers start services), got "
-			 "\"%s\"", v);
-	else
-		r = set_str(&t->timer.unit, v);
+		r = set_str(k->arg ? &t->timer.unit : &t->sock.service, v);
 	free(x);
 	return r;
 }
@@ -389,7 +374,7 @@ static const struct tkey tkeys[] = {
 	{ "Accept", T_SOCK, p_bool, 2 },
 	{ "RemoveOnStop", T_SOCK, p_bool, 3 },
 	{ "PassCredentials", T_SOCK, p_bool, 4 },
-	{ "Service", T_SOCK, p_service, 0 },
+	{ "Service", T_SOCK, p_target, 0 },
 	{ "FileDescriptorName", T_SOCK, p_fdname, 0 },
 	{ "OnCalendar", T_TIMER, p_calendar, 0 },
 	{ "OnActiveSec", T_TIMER, p_mono, TRIG_ON_ACTIVE },
@@ -403,7 +388,7 @@ static const struct tkey tkeys[] = {
 	{ "Persistent", T_TIMER, p_bool, 5 },
 	{ "RemainAfterElapse", T_TIMER, p_bool, 6 },
 	{ "WakeSystem", T_TIMER, p_bool, 7 },
-	{ "Unit", T_TIMER, p_unit, 0 },
+	{ "Unit", T_TIMER, p_target, 1 },
 };
 
 const char *trigger_key_name(size_t i)
