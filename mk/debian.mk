@@ -17,5 +17,7 @@
 test-debian-units: all
 	$(PYTHON) tests/debian/units.py
 
+debian-units-report: test-debian-units
+
 test-debian-daemons: all
 	$(PYTHON) -m pytest -v -s -rxXfE --durations=12 -p no:cacheprovider tests/debian/test_daemons.py

@@ -266,9 +266,12 @@ uint64_t cg_unit_memory(struct cg_unit *cg)
 
 	if (!cg)
 		return UINT64_MAX;
-	if (cg_v2_has(cg, CTL_MEMORY) && cg_read_u64(cg->v2_dir, "memory.current", &v) == 0)
+	if (cg_v2_has(cg, CTL_MEMORY) &&
+	    cg_unit_read_u64(cg, &cg->ctx->v2, "memory.current", &v) == 0)
 		return v;
-	if ((d1 = cg_v1_dir_of(cg, CTL_MEMORY)) && cg_read_u64(d1, "memory.usage_in_bytes", &v) == 0)
+	if ((d1 = cg_v1_dir_of(cg, CTL_MEMORY)) &&
+	    cg_unit_read_u64(cg, &cg->ctx->v1[cg->ctx->v1_of[CTL_MEMORY]], "memory.usage_in_bytes",
+			     &v) == 0)
 		return v;
 	return UINT64_MAX;
 }
@@ -287,9 +290,10 @@ void cg_unit_stats(struct cg_unit *cg, struct cg_stats *ret_stats)
 
 	ret_stats->memory_bytes = cg_unit_memory(cg);
 
-	if (cg_v2_has(cg, CTL_PIDS) && cg_read_u64(cg->v2_dir, "pids.current", &v) == 0)
+	if (cg_v2_has(cg, CTL_PIDS) && cg_unit_read_u64(cg, &cg->ctx->v2, "pids.current", &v) == 0)
 		ret_stats->tasks = v;
-	else if ((d1 = cg_v1_dir_of(cg, CTL_PIDS)) && cg_read_u64(d1, "pids.current", &v) == 0)
+	else if ((d1 = cg_v1_dir_of(cg, CTL_PIDS)) &&
+		 cg_unit_read_u64(cg, &cg->ctx->v1[cg->ctx->v1_of[CTL_PIDS]], "pids.current", &v) == 0)
 		ret_stats->tasks = v;
 	else if (procs_dir(cg) && (n = count_procs(cg)) >= 0)
 		ret_stats->tasks = (uint64_t)n;

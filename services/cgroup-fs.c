@@ -172,6 +172,45 @@ int cg_read_kv(const char *dir, const char *file, const char *key, uint64_t *ret
 	return kv_get(buf, key, ret);
 }
 
+static int cg_hier_fd(struct cg_hier *h)
+{
+	if (!h->have_fd) {
+		h->base_fd = open(h->base_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (h->base_fd < 0)
+			return -errno;
+		h->have_fd = true;
+	}
+	return h->base_fd;
+}
+
+int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret)
+{
+	char rel[PATH_MAX], buf[64], *end;
+	int dfd = cg_hier_fd(h), fd;
+	ssize_t n;
+
+	if (dfd < 0)
+		return dfd;
+	if (snprintf(rel, sizeof(rel), "%s/%s", cg->leaf, file) >= (int)sizeof(rel))
+		return -ENAMETOOLONG;
+	fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* a value file comes whole in one read */
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	(void)close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EINVAL;
+	buf[n] = '\0';
+	errno = 0;
+	*ret = strtoull(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
 int cg_read_u64(const char *dir, const char *file, uint64_t *ret)
 {
 	char buf[64], *end;

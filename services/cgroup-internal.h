@@ -8,6 +8,7 @@
  *   cgroup.c         a unit's cgroup: create, the child's side, remove
  *   cgroup-limits.c  cg_unit_apply: the limits in v2, else their v1 translation
  *   cgroup-ctl.c     freeze/thaw, events, kill, emptiness, accounting
+ *   cgroup-move.c    the thread that joins running units to v1 accounting
  */
 #pragma once
 
@@ -38,6 +39,8 @@ struct cg_hier {
 	char *own_dir;   /* where svcinit was at start (v2 only), or NULL */
 	char *created;   /* topmost directory cg_init created for base, or NULL */
 	unsigned ctls;   /* CTL_BITs used through this hierarchy (v1) */
+	bool have_fd;    /* base_fd is open (cg_hier_fd) */
+	int base_fd;     /* O_PATH of base_dir: short lookups for the units' files */
 };
 
 /* The hierarchies found by cg_init. */
@@ -54,7 +57,13 @@ struct cg_ctx {
 	struct cg_hier v1[CG_V1_MAX];
 	size_t n_v1;
 	int v1_of[CTL_N];        /* index in v1[] of a controller used through v1, or -1 */
+	bool mover;              /* the mover runs (cgroup-move.c) */
+	int mover_fd;            /* its pipe, if so */
 };
+
+/* cgroup-move.c: started by cg_init on a hybrid host, stopped by cg_free. */
+int cg_mover_start(struct cg_ctx *ctx);
+void cg_mover_stop(struct cg_ctx *ctx);
 
 /* One unit's cgroup in every hierarchy in use. */
 struct cg_unit {
@@ -66,6 +75,7 @@ struct cg_unit {
 	bool killed;             /* cgroup.kill was written: see cg_unit_clone_into */
 	char *v1_dir[CG_V1_MAX]; /* parallel to ctx->v1[] */
 	int inotify_fd;
+	unsigned limit_ctls;     /* CTL_BIT()s of the controllers its limits use */
 	unsigned dirty;          /* UNIT_LIM_* whose files may hold other than the
 				    kernel's default: a fresh cgroup has none, so a
 				    unit without limits costs no write */
@@ -99,6 +109,10 @@ int cg_read_alloc(const char *path, char **ret);
 int cg_read(const char *dir, const char *file, char *buf, size_t size);
 /* val into dir/file in one write. */
 int cg_write(const char *dir, const char *file, const char *val);
+/* A one-line value of a unit's file in hierarchy h ("LEAF/file" from h's
+ * base: two path components to walk, one read): what status reads per unit.
+ * 0 or -errno. */
+int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret);
 bool cg_exists(const char *dir, const char *file);
 /* The number after "key " in a file of "key value" lines (cgroup.events,
  * cpu.stat); -ENOENT without the key. */

@@ -370,6 +370,57 @@ def test_limits_land_in_the_unit_cgroup(svcinit):
 
 
 
+def _hybrid_v1(ctrl):
+    """This host has cgroup v2 and a v1 hierarchy of ctrl beside it."""
+    return (CG / "unified" / "cgroup.procs").exists() and (CG / ctrl / "cgroup.procs").exists()
+
+
+def _v1_path(pid, ctrl):
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, ctrls, path = line.split(":", 2)
+        if ctrl in ctrls.split(","):
+            return path
+    return None
+
+
+def test_counted_hierarchies_are_joined_with_what_the_unit_forked(svcinit):
+    """On a hybrid host a unit without memory or task limits joins v1
+    memory and pids (its accounting) while it execs, not before: what it
+    forks at once is moved too, and status counts its tasks and the memory
+    it uses from then on (what it touched before the move stays charged to
+    svcinit's cgroup: v1 no longer moves charges)."""
+    if not (_hybrid_v1("memory") and _hybrid_v1("pids")):
+        pytest.skip("no v1 memory and pids hierarchies beside cgroup v2 on this host")
+    alloc = ("until grep -q memory:.*/fork.service /proc/self/cgroup; do sleep 0.05; done; "
+             "exec /usr/bin/python3 -c 'import time; b = bytearray(16 << 20); time.sleep(1000)'")
+    si = svcinit({"fork": iso_unit(f'/bin/sh -c "sleep 1000 & {alloc}"',
+                                   {"Namespaces": "none", "Overlay": "no"})})
+    main_host_pid(si, "fork")
+    cg = si.unit("fork")["cgroup"]
+
+    def all_in():
+        procs = [int(x) for x in read(cg_dir(si, "fork") / "cgroup.procs").split()]
+        if len(procs) != 2:
+            return None
+        return all(_v1_path(p, c) == cg for p in procs for c in ("memory", "pids")) or None
+    poll_until(all_in, DEADLINE, "both processes of the unit in its v1 memory and pids cgroups")
+    poll_until(lambda: (si.unit("fork").get("tasks") == 2 and
+                        (si.unit("fork").get("memory_bytes") or 0) >= 16 << 20) or None,
+               DEADLINE, "status to count the unit's two tasks and the 16 MiB it allocated")
+
+
+def test_a_limit_holds_from_the_first_instruction(svcinit):
+    """A hierarchy that carries a limit is joined before the exec: the
+    unit's first command already sees itself in its memory cgroup."""
+    if not _hybrid_v1("memory"):
+        pytest.skip("no v1 memory hierarchy beside cgroup v2 on this host")
+    si = svcinit({"lim": iso_unit("/bin/sh -c 'grep memory /proc/self/cgroup; exec sleep 1000'",
+                                  {"MemoryMax": "64M", "Namespaces": "none", "Overlay": "no"})})
+    main_host_pid(si, "lim")
+    line = si.wait_log(r"lim: \d+:memory:\S+").group(0)
+    assert line.endswith(f"memory:{si.cgroup_base}/lim.service"), line
+
+
 def test_limits_removed_by_a_reload_are_reset(svcinit):
     """A fresh cgroup is left at the kernel's defaults (no write for a unit
     without limits); one whose unit had limits gets them reset when a reload
