@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "services/logbuf.h"
@@ -11,16 +12,24 @@ int logbuf_init(struct logbuf *lb, size_t cap)
 	memset(lb, 0, sizeof(*lb));
 	if (cap < LOGBUF_MIN || cap > LOGBUF_MAX)
 		return -EINVAL;
-	lb->buf = malloc(cap);
-	if (!lb->buf)
+	/* A mapping of its own, not the heap: a page costs memory only once the
+	 * unit has written it, and the fork of every spawn neither copies its
+	 * page tables nor has them unmapped again at the child's exec (no child
+	 * reads a ring). */
+	lb->buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (lb->buf == MAP_FAILED) {
+		lb->buf = NULL;
 		return -ENOMEM;
+	}
+	(void)madvise(lb->buf, cap, MADV_DONTFORK);
 	lb->cap = cap;
 	return 0;
 }
 
 void logbuf_free(struct logbuf *lb)
 {
-	free(lb->buf);
+	if (lb->buf)
+		(void)munmap(lb->buf, lb->cap);
 	memset(lb, 0, sizeof(*lb));
 }
 
