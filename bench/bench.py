@@ -43,7 +43,7 @@ PEER_BINARIES = {"tini": ["tini"], "dumb-init": ["dumb-init"], "catatonit": ["ca
                  "supervisord": ["supervisord", "supervisorctl"]}
 WORKLOADS = ["restart", "start", "orphans", "pause", "crashloop", "size"]
 # the order of rows within a case, and of bars in the plot
-IMPL_ORDER = ["bare", "svcinit", "runit", "s6", "supervisord", "tini", "dumb-init", "catatonit",
+IMPL_ORDER = ["bare", "bare (cgroups)", "svcinit", "runit", "s6", "supervisord", "tini", "dumb-init", "catatonit",
               "svcinit (static)"]
 
 T_START = time.monotonic()
@@ -527,6 +527,25 @@ class Bare(Impl):
         return Ns(c, argv, d.name + "-bare" + ("-iso" if iso else ""), cgroup=cg).start()
 
 
+class BareCg(Bare):
+    """The kernel's cost of a cgroup per service without namespaces (what
+    svcinit's plain units get): bench-startn -c, a v2 cgroup joined at
+    clone and, on a hybrid host, v1 memory and pids joined before exec."""
+    name = "bare (cgroups)"
+
+    def launch(self, d, services, iso=False, entry=None):
+        c = self.ctx
+        cg = f"/svcinit-bench-{os.getpid()}-{c.seq()}"
+        os.makedirs(c.v2 + cg, exist_ok=True)
+        argv = [c.bin("startn"), "-c", c.v2 + cg]
+        for mp, t in cgroup_mounts():
+            if t == "cgroup" and os.path.basename(mp) in ("memory", "pids"):
+                os.makedirs(mp + cg, exist_ok=True)
+                argv += ["-m", mp + cg]
+        argv += [len(services), *services[0].argv]
+        return Ns(c, argv, d.name + "-barecg", cgroup=cg).start()
+
+
 # ------------------------------------------------------------------ the suite
 
 class Ctx:
@@ -592,6 +611,8 @@ class Ctx:
                     out.append(Svcinit(self, binary=static, label=n))
             elif n == "bare":
                 out.append(Bare(self))
+            elif n == "bare (cgroups)" and self.v2:
+                out.append(BareCg(self))
             elif n in self.peers:
                 out.append({"runit": Runit, "s6": S6, "supervisord": Supervisord}[n](self))
         return out
@@ -749,7 +770,8 @@ def bare_status(ctx, nbytes, rounds):
 def w_start(ctx):
     sizes = sorted(set(ctx.start_sizes) | set(ctx.mem_sizes) | set(ctx.status_sizes))
     for n in sizes:
-        variants = [(i, False) for i in ctx.impls("bare", "svcinit", "runit", "s6", "supervisord")]
+        variants = [(i, False) for i in ctx.impls("bare", "bare (cgroups)", "svcinit", "runit", "s6",
+                                                   "supervisord")]
         variants += [(i, True) for i in ctx.impls("bare", "svcinit")]
         if n in ctx.mem_sizes:
             variants += [(i, False) for i in ctx.impls("svcinit (static)")]

@@ -5,6 +5,7 @@
  * SIGTERM it sends SIGTERM to each, waits for all and exits.
  *
  *   bench-startn [-i STAGE -c CGROUP -b BIND] N FILE STAMP [ARG...]
+ *   bench-startn -c CGROUP [-m V1DIR]... N FILE STAMP [ARG...]
  *
  * With -i each service gets what svcinit gives by default, done the
  * simplest way: a cgroup v2 directory CGROUP/sN joined at clone
@@ -14,6 +15,13 @@
  * directory, as the svcinit units get it with BindPaths=), pivot_root,
  * exec. No /dev, /sys or /tmp of its own and no reaper process: those are
  * svcinit's extras.
+ *
+ * With -c alone each service gets a cgroup and no namespace: CGROUP/sN
+ * (cgroup v2) joined at clone, and on a hybrid host V1DIR/sN in each v1
+ * hierarchy given with -m (svcinit's memory and pids accounting there),
+ * joined by the child before it execs; all removed at stop. The kernel's
+ * own cost of a cgroup per service, against which svcinit's plain units
+ * (a cgroup each, no namespace) compare.
  */
 #include "common.h"
 
@@ -28,7 +36,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-static const char *stage, *cgroup, *bind_dir;
+#define V1_MAX 4
+
+static const char *stage, *cgroup, *bind_dir, *v1_dirs[V1_MAX];
+static int n_v1;
 static char **svc_argv;
 static pid_t *pids;
 static int n;
@@ -104,6 +115,27 @@ static pid_t start_one(int i)
 			     CLONE_NEWNET | CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cfd;
 	}
+	int v1fd[V1_MAX];
+
+	if (!stage && cgroup) {
+		snprintf(path, sizeof(path), "%s/s%d", cgroup, i);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			die("mkdir cgroup");
+		cfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd < 0)
+			die("open cgroup");
+		args.flags = CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cfd;
+	}
+	for (int h = 0; h < n_v1; h++) {
+		snprintf(path, sizeof(path), "%s/s%d", v1_dirs[h], i);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			die("mkdir v1 cgroup");
+		snprintf(path, sizeof(path), "%s/s%d/cgroup.procs", v1_dirs[h], i);
+		v1fd[h] = open(path, O_WRONLY | O_CLOEXEC);
+		if (v1fd[h] < 0)
+			die("open v1 cgroup.procs");
+	}
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
 		die("clone3");
@@ -112,6 +144,9 @@ static pid_t start_one(int i)
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int h = 0; h < n_v1; h++)
+			if (write(v1fd[h], "0", 1) != 1)
+				fail("join v1 cgroup");
 		if (stage)
 			child_isolated(i);
 		execv(svc_argv[0], svc_argv);
@@ -119,6 +154,8 @@ static pid_t start_one(int i)
 	}
 	if (cfd >= 0)
 		close(cfd);
+	for (int h = 0; h < n_v1; h++)
+		close(v1fd[h]);
 	return pid;
 }
 
@@ -142,7 +179,7 @@ static void stop_all(void)
 				left--;
 			}
 	}
-	if (!stage)
+	if (!cgroup)
 		return;
 	for (int i = 0; i < n; i++) {
 		char path[4096];
@@ -150,6 +187,12 @@ static void stop_all(void)
 		snprintf(path, sizeof(path), "%s/s%d", cgroup, i);
 		for (int t = 0; t < 1000 && rmdir(path) < 0 && errno == EBUSY; t++)
 			usleep(1000);
+		for (int h = 0; h < n_v1; h++) {
+			snprintf(path, sizeof(path), "%s/s%d", v1_dirs[h], i);
+			(void)rmdir(path);
+		}
+		if (!stage)
+			continue;
 		snprintf(path, sizeof(path), "%s/%d", stage, i);
 		(void)rmdir(path);
 	}
@@ -160,8 +203,13 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int c;
 
-	while ((c = getopt(argc, argv, "+i:c:b:")) != -1) {
+	while ((c = getopt(argc, argv, "+i:c:b:m:")) != -1) {
 		switch (c) {
+		case 'm':
+			if (n_v1 == V1_MAX)
+				return 2;
+			v1_dirs[n_v1++] = optarg;
+			break;
 		case 'i': stage = optarg; break;
 		case 'c': cgroup = optarg; break;
 		case 'b': bind_dir = optarg; break;
@@ -169,7 +217,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 3 || (stage && (!cgroup || !bind_dir))) {
-		fprintf(stderr, "usage: bench-startn [-i STAGE -c CGROUP -b BIND] N STAMP ARG...\n");
+		fprintf(stderr, "usage: bench-startn [-i STAGE -c CGROUP -b BIND | -c CGROUP [-m V1DIR]...] "
+			"N STAMP ARG...\n");
 		return 2;
 	}
 	n = atoi(argv[optind]);
