@@ -56,7 +56,7 @@ CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
 CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 
 # pure code: no root, no kernel state
-UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd
+UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_cgfilter $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd
 # the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
 KERNEL_TESTS := $(B)/tests/kernel/test_isolation
 
@@ -110,6 +110,10 @@ $(B)/tests/test_seccomp: tests/unit/test_seccomp.c $(B)/services/seccomp.o $(UNI
 $(B)/tests/test_sandbox: tests/unit/test_sandbox.c $(UNIT_OBJS) $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\" -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_cgfilter: tests/unit/test_cgfilter.c $(UNIT_OBJS) $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
 $(B)/tests/test_calendar: tests/unit/test_calendar.c $(B)/units/calendar.o
 	@mkdir -p $(dir $@)
