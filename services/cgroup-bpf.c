@@ -313,8 +313,12 @@ int cg_unit_bpf_apply(struct cg_unit *cg, const struct unit_spec *s, char *err, 
 	}
 	/* an earlier spec's programs go first */
 	for (int at = 0; at < (int)N_ELEM(cg->bpf_fd); at++)
-		if (cg->bpf_fd[at] >= 0 && cgfd >= 0)
-			(void)bpf_prog_detach(cg->bpf_fd[at], cgfd, (enum bpf_attach)at);
+		if (cg->bpf_fd[at] >= 0 && cgfd >= 0) {
+			int e = bpf_prog_detach(cg->bpf_fd[at], cgfd, (enum bpf_attach)at);
+
+			log_debug("%s: BPF program %d of the earlier definition detached: %s", cg->leaf,
+				  at, e < 0 ? strerror(-e) : "ok");
+		}
 	cg_unit_bpf_release(cg);
 	if (cg->v1_devices) {
 		const char *d = cg_v1_dir_of(cg, CTL_DEVICES);

@@ -10,7 +10,7 @@ address added to lo stays in the unit's own namespace)."""
 import subprocess
 from pathlib import Path
 
-from conftest import SVCINIT, unit_text
+from conftest import SVCINIT, poll_until, unit_text, write_units
 
 PROBE = Path(__file__).resolve().parent / "cgfilter_probe.py"
 PY = "/usr/bin/python3"
@@ -119,6 +119,31 @@ def test_ip_address_deny_one_host(svcinit, workdir):
     assert got["tcp:127.0.0.1"] == "ok", got
     assert got["tcp:10.11.12.13"] in ("timeout", "EPERM"), got
     assert got["udp:10.11.12.13"] == "EPERM", got
+
+
+def test_reload_replaces_the_programs(svcinit, workdir):
+    # a reloaded definition is started in the same cgroup: the programs of
+    # the old one are detached, those of the new one attached
+    out = workdir / "probe.out"
+    out.touch()
+
+    def unit(keys):
+        return unit_text(f"/bin/sh -c '{PY} {PROBE} open-r:/dev/loop-control; exec sleep 1000'",
+                         [f"StandardOutput=append:{out}"] + keys)
+
+    def results():
+        return [line.split(" ")[1] for line in out.read_text().splitlines()]
+
+    si = svcinit({"a": unit(["DevicePolicy=closed", "IPAddressDeny=any"])})
+    poll_until(lambda: results() == ["EPERM"], what="the first run's probe")
+    write_units(si.units_dir, {"a": unit([])})
+    assert si.ctl("reload").returncode == 0
+    poll_until(lambda: len(results()) == 2, what="the second run's probe")
+    assert results() == ["EPERM", "ok"]
+    write_units(si.units_dir, {"a": unit(["DeviceAllow=/dev/null r"])})
+    assert si.ctl("reload").returncode == 0
+    poll_until(lambda: len(results()) == 3, what="the third run's probe")
+    assert results() == ["EPERM", "ok", "EPERM"]
 
 
 def test_check_does_not_warn(tmp_path):
