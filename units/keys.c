@@ -40,6 +40,10 @@
  *    whatever Namespaces= says (PrivateTmp= mnt, PrivateNetwork= net,
  *    PrivateIPC= ipc, ProtectHostname= uts, PrivateUsers= user), remembered
  *    in sandbox.ns_added; ReadWriteDirectories= & co. are their old names.
+ *  - DeviceAllow= keeps one "SPECIFIER ACCESS" entry per device (the same
+ *    one again ORs its access in); IPAddressAllow=/IPAddressDeny= keep the
+ *    words (units/ipaddr.c checks them). What they allow: units/devices.c,
+ *    units/ipaddr.c; enforced by services/cgroup-bpf.c.
  *  - CPUQuota= is an integer percentage (1%..1000000%). "~CAP_X" sets every
  *    bit but X (all 64, so capabilities newer than libcap are kept in a
  *    bounding set). The syntax of times, sizes, CPU lists, escapes, users,
