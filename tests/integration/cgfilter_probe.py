@@ -9,6 +9,8 @@ cgfilter_probe.py ACTION...`; each outcome is printed as "ACTION RESULT"
   listen:ADDR     a TCP listener on ADDR:PORT (the port below), kept open
   tcp:ADDR        connect to ADDR:PORT (1 s timeout)
   udp:ADDR        send a datagram to ADDR:9
+  addr6:ADDR      add ADDR/128 to lo
+  udp6:ADDR       send a datagram to [ADDR]:9
 """
 import errno
 import socket
@@ -30,6 +32,17 @@ def act(a):
             p = subprocess.run(["ip", "addr", "add", f"{arg}/32", "dev", "lo"],
                                capture_output=True, text=True)
             return "ok" if p.returncode == 0 else "failed:" + p.stderr.strip().replace(" ", "_")
+        if name == "addr6":
+            p = subprocess.run(["ip", "-6", "addr", "add", f"{arg}/128", "dev", "lo", "nodad"],
+                               capture_output=True, text=True)
+            return "ok" if p.returncode == 0 else "failed:" + p.stderr.strip().replace(" ", "_")
+        if name == "udp6":
+            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            try:
+                s.sendto(b"x", (arg, 9))
+            finally:
+                s.close()
+            return "ok"
         if name == "listen":
             s = socket.socket()
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

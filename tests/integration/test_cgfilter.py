@@ -121,6 +121,20 @@ def test_ip_address_deny_one_host(svcinit, workdir):
     assert got["udp:10.11.12.13"] == "EPERM", got
 
 
+NET6 = ["addr6:fd00:5c::1", "addr6:fd00:5d::1", "udp6:::1", "udp6:fd00:5c::1", "udp6:fd00:5d::1"]
+
+
+def test_ip_lists_in_ipv6(svcinit, workdir):
+    u, got = probe(svcinit, workdir, ["PrivateNetwork=yes"], *NET6)
+    assert got == {a: "ok" for a in NET6}, (got, u)
+    # localhost is ::1 too; a prefix denies only what it covers
+    u, got = probe(svcinit, workdir, ["PrivateNetwork=yes", "IPAddressDeny=fd00:5c::/48",
+                                      "IPAddressAllow=localhost"], *NET6)
+    assert got["udp6:::1"] == "ok", got
+    assert got["udp6:fd00:5c::1"] == "EPERM", got
+    assert got["udp6:fd00:5d::1"] == "ok", got   # outside the /48
+
+
 def test_reload_replaces_the_programs(svcinit, workdir):
     # a reloaded definition is started in the same cgroup: the programs of
     # the old one are detached, those of the new one attached
