@@ -85,6 +85,7 @@ struct dev_build {
 	size_t n;
 	char *proc_devices;     /* read on first use */
 	bool proc_read;
+	bool full;              /* a rule did not fit (DEV_RULES_MAX) */
 };
 
 static void dev_add(struct dev_build *b, char type, int major, int minor, unsigned access)
@@ -96,6 +97,8 @@ static void dev_add(struct dev_build *b, char type, int major, int minor, unsign
 		}
 	if (b->n < DEV_RULES_MAX)
 		b->r[b->n++] = (struct bpf_dev_rule){ type, major, minor, access };
+	else
+		b->full = true;
 }
 
 /* One rule into device numbers; 0, or a warning's reason. */
@@ -139,6 +142,8 @@ static const char *dev_resolve(struct dev_build *b, const struct unit_dev_rule *
 					    majors, DEV_MAJORS_MAX);
 		if (n <= 0)
 			return "no such device group in /proc/devices";
+		if (n > DEV_MAJORS_MAX)
+			b->full = true;
 		for (int i = 0; i < n && i < DEV_MAJORS_MAX; i++)
 			dev_add(b, chr ? 'c' : 'b', (int)majors[i], -1, u->access);
 		return NULL;
@@ -197,6 +202,9 @@ static int devices_apply(struct cg_unit *cg, int cgfd, const struct unit_spec *s
 			warn_add(warnings, n_warnings, "DeviceAllow=%.*s: %s: ignored",
 				 (int)rules[i].len, rules[i].spec, why);
 	}
+	if (b.full)   /* fewer devices allowed than asked: never more */
+		warn_add(warnings, n_warnings, "DeviceAllow=: more than %d devices (or %d majors "
+			 "in one group): the rest left out", DEV_RULES_MAX, DEV_MAJORS_MAX);
 	if (cgfd >= 0) {
 		fd = bpf_dev_prog_load(b.r, b.n);
 		if (fd >= 0) {
