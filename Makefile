@@ -38,10 +38,10 @@ ALL_CFLAGS  := $(WARN) $(HARDEN) $(DEFS) $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(HARDEN_LD) $(LDFLAGS)
 
 B := build
-UNIT_SRCS := units/calendar.c units/trigger.c units/value.c units/attrs.c units/syscall.c units/sandbox.c units/specifier.c units/exec.c units/keys.c units/ini.c units/unit.c units/load.c
+UNIT_SRCS := units/calendar.c units/trigger.c units/value.c units/attrs.c units/syscall.c units/sandbox.c units/devices.c units/ipaddr.c units/specifier.c units/exec.c units/keys.c units/ini.c units/unit.c units/load.c
 SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c
 # the pieces of the cgroup code beside services/cgroup.c
-SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-move.c services/pidfile.c
+SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-move.c services/cgroup-bpf.c services/bpf.c services/pidfile.c
 # the pieces of the running units beside services/svc.c
 SVC_SRCS  += services/svc-notify.c services/svc-spawn.c services/svc-cond.c services/svc-deps.c services/svc-load.c
 LIB_SRCS  := lib/log.c
@@ -56,7 +56,7 @@ CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
 CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 
 # pure code: no root, no kernel state
-UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd
+UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_cgfilter $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd
 # the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
 KERNEL_TESTS := $(B)/tests/kernel/test_isolation
 
@@ -111,6 +111,10 @@ $(B)/tests/test_sandbox: tests/unit/test_sandbox.c $(UNIT_OBJS) $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\" -o $@ $^ $(DEPS_LIBS) -lcmocka
 
+$(B)/tests/test_cgfilter: tests/unit/test_cgfilter.c $(UNIT_OBJS) $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
+
 $(B)/tests/test_calendar: tests/unit/test_calendar.c $(B)/units/calendar.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
@@ -132,7 +136,7 @@ $(B)/tests/test_deps: tests/unit/test_deps.c $(B)/services/deps.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
 # needs root: real cgroups and namespaces
-$(B)/tests/kernel/test_isolation: tests/kernel/test_isolation.c $(CG_OBJS) $(B)/services/rootfs.o $(B)/services/userns.o $(B)/services/path.o $(B)/units/attrs.o $(B)/units/sandbox.o $(B)/units/value.o $(B)/lib/log.o
+$(B)/tests/kernel/test_isolation: tests/kernel/test_isolation.c $(CG_OBJS) $(B)/services/bpf.o $(B)/units/devices.o $(B)/units/ipaddr.o $(B)/services/rootfs.o $(B)/services/userns.o $(B)/services/path.o $(B)/units/attrs.o $(B)/units/sandbox.o $(B)/units/value.o $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 

@@ -25,12 +25,12 @@
 #include "services/path.h"
 
 const char *const cg_ctl_v1_name[CTL_N] = {
-	"memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "freezer",
+	"memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "freezer", "devices",
 };
 /* v2 controller names; NULL: covered by a core file of every v2 cgroup
  * (cpu.stat for cpuacct, cgroup.freeze for freezer) */
 const char *const cg_ctl_v2_name[CTL_N] = {
-	"memory", "pids", "cpu", NULL, "cpuset", "io", NULL,
+	"memory", "pids", "cpu", NULL, "cpuset", "io", NULL, NULL,
 };
 
 #define CG_MOUNTS_MAX   64      /* cgroup mounts considered */
@@ -226,7 +226,7 @@ static int parse_mountinfo(struct mnt_ent *ents, size_t max, size_t *ret_n)
 				continue;
 			ctls = v1_ctls_of(fld[sep + 3]);
 			if (!ctls)
-				continue;   /* name=systemd, devices, net_cls, ... */
+				continue;   /* name=systemd, net_cls, ... */
 		}
 		unescape_octal(fld[3]);
 		unescape_octal(fld[4]);

@@ -9,6 +9,7 @@
  *   cgroup-limits.c  cg_unit_apply: the limits in v2, else their v1 translation
  *   cgroup-ctl.c     freeze/thaw, events, kill, emptiness, accounting
  *   cgroup-move.c    the thread that joins running units to v1 accounting
+ *   cgroup-bpf.c     cg_unit_bpf_apply: device and IP programs, v1 devices
  */
 #pragma once
 
@@ -18,8 +19,11 @@
 
 #include "services/cgroup.h"
 
-/* The controllers svcinit uses. CTL_IO is "io" in v2, "blkio" in v1. */
-enum { CTL_MEMORY, CTL_PIDS, CTL_CPU, CTL_CPUACCT, CTL_CPUSET, CTL_IO, CTL_FREEZER, CTL_N };
+/* The controllers svcinit uses. CTL_IO is "io" in v2, "blkio" in v1.
+ * CTL_DEVICES is v1 only (v2 has BPF device programs instead), used by a
+ * unit only for a device policy that no BPF program can enforce. */
+enum { CTL_MEMORY, CTL_PIDS, CTL_CPU, CTL_CPUACCT, CTL_CPUSET, CTL_IO, CTL_FREEZER, CTL_DEVICES,
+       CTL_N };
 #define CTL_BIT(c) (1u << (c))
 
 /* v1 names ("blkio" for CTL_IO); v2 names, NULL where a core file of every
@@ -76,6 +80,8 @@ struct cg_unit {
 	char *v1_dir[CG_V1_MAX]; /* parallel to ctx->v1[] */
 	int inotify_fd;
 	unsigned limit_ctls;     /* CTL_BIT()s of the controllers its limits use */
+	int bpf_fd[3];           /* programs attached (enum bpf_attach), or -1: cgroup-bpf.c */
+	bool v1_devices;         /* devices.deny/allow written (cgroup-bpf.c's fallback) */
 	unsigned dirty;          /* UNIT_LIM_* whose files may hold other than the
 				    kernel's default: a fresh cgroup has none, so a
 				    unit without limits costs no write */
@@ -94,6 +100,10 @@ static inline bool cg_v2_has(const struct cg_unit *cg, int ctl)
 {
 	return cg->v2_dir && (cg->ctx->v2_ctls & CTL_BIT(ctl));
 }
+
+/* Close the programs of cgroup-bpf.c (the kernel detaches them with the
+ * cgroup). */
+void cg_unit_bpf_release(struct cg_unit *cg);
 
 /* The unit's directories in the v1 hierarchies of ctls (CTL_BIT()s) it has
  * none in yet: made (cgroup.c). 0 or -errno. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "units/value.h"
 #include "services/cgroup-internal.h"
 
 /* ---- a unit's cgroup ---------------------------------------------------- */
@@ -44,11 +45,13 @@ static int mkdir_unit(const char *dir, bool *existed)
  * v2 (they track its processes and freeze it); beside v2, those that count
  * what it uses (memory, pids: systemd's MemoryAccounting= and
  * TasksAccounting= defaults), and the freezer. The others only for a limit
- * that needs them (cg_unit_need, from cg_unit_apply): each hierarchy is a
+ * that needs them (cg_unit_need, from cg_unit_apply; devices from
+ * cg_unit_bpf_apply, only where no BPF device program can be attached): each hierarchy is a
  * mkdir, a join and an rmdir per unit. */
 static unsigned v1_base_ctls(const struct cg_ctx *ctx)
 {
-	return ctx->have_v2 ? CTL_BIT(CTL_MEMORY) | CTL_BIT(CTL_PIDS) | CTL_BIT(CTL_FREEZER) : ~0u;
+	return ctx->have_v2 ? CTL_BIT(CTL_MEMORY) | CTL_BIT(CTL_PIDS) | CTL_BIT(CTL_FREEZER) :
+	       ~CTL_BIT(CTL_DEVICES);
 }
 
 /* The unit's directory in v1 hierarchy i, made; *existed as mkdir_unit. */
@@ -102,6 +105,8 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 	leaf = cg->leaf;
 	cg->ctx = ctx;
 	cg->inotify_fd = -1;
+	for (size_t i = 0; i < N_ELEM(cg->bpf_fd); i++)
+		cg->bpf_fd[i] = -1;
 
 	if (asprintf(&cg->path, "%s/%s",
 		     ctx->have_v2 ? ctx->v2.base : ctx->n_v1 ? ctx->v1[0].base : "", leaf) < 0) {
@@ -279,6 +284,7 @@ void cg_unit_free(struct cg_unit *cg)
 	}
 	if (cg->inotify_fd >= 0)
 		close(cg->inotify_fd);
+	cg_unit_bpf_release(cg);
 	if (cg->v2_dir)
 		rmdir_once(cg->v2_dir);
 	free(cg->v2_dir);

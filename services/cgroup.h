@@ -44,8 +44,10 @@ struct cg_unit;  /* one unit's cgroup in every hierarchy in use */
  *   that fails is only missing for the units (cg_unit_apply warns).
  * - v1: a unit gets a cgroup in each v1 hierarchy holding one of those
  *   controllers that v2 does not provide (cpuacct and freezer count as
- *   provided by v2's cpu.stat and cgroup.freeze), never in name=systemd or
- *   devices. svcinit itself is not moved in v1 (no internal-process rule).
+ *   provided by v2's cpu.stat and cgroup.freeze), never in name=systemd,
+ *   in devices only for a device policy that no BPF program can enforce
+ *   (cg_unit_bpf_apply). svcinit itself is not moved in v1 (no
+ *   internal-process rule).
  *   New v1 cpuset cgroups get cpuset.cpus/mems copied from their parent.
  * Returns 0, -EINVAL (base not absolute, or with "." ".." components;
  * *ret_ctx NULL) or -ENOMEM. Degradations are logged here. */
@@ -84,6 +86,21 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
  * Returns 0, -EINVAL or -ENOMEM (a warning could not be allocated). */
 int cg_unit_apply(struct cg_ctx *ctx, struct cg_unit *cg, const struct unit_spec *spec,
 		  char **warnings, size_t *n_warnings);
+
+/* DevicePolicy=, DeviceAllow= (and PrivateDevices=, ProtectClock=, which
+ * imply a policy), IPAddressAllow=, IPAddressDeny=: BPF programs attached
+ * to the unit's v2 cgroup (services/bpf.c), those of an earlier spec
+ * detached first. Devices fall back to the v1 devices controller
+ * (devices.deny "a", then devices.allow lines) where no device program can
+ * be attached. A unit without the keys costs no system call. A device the
+ * unit names that does not exist, or a device group not in /proc/devices,
+ * is a warning (as in systemd: left out of the list). Returns 0, or -errno
+ * with err "KEY=: what failed: reason" when a key the unit file gave cannot
+ * be enforced (PrivateDevices=/ProtectClock='s implied policy only warns). */
+int cg_unit_bpf_apply(struct cg_unit *cg, const struct unit_spec *spec, char *err,
+		      size_t errlen, char **warnings, size_t *n_warnings);
+/* Would cg_unit_bpf_apply do anything for spec (or undo an earlier one)? */
+bool cg_unit_bpf_wanted(const struct cg_unit *cg, const struct unit_spec *spec);
 
 /* For the child: an O_DIRECTORY fd of the v2 cgroup for clone3
  * CLONE_INTO_CGROUP, opened for this start (the caller closes it; -1 without

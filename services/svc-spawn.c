@@ -26,6 +26,7 @@
 #include "services/trig.h"
 
 #include "services/svc-internal.h"
+#include "units/devices.h"
 
 #define SVC_KEEP_MAX      8      /* keep paths from the configuration */
 
@@ -62,6 +63,27 @@ static bool sandbox_degrade(struct svc *s, struct exec_plan *plan)
 }
 
 static void ctl_spawn_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+/* The unit has no cgroup: do its device or IP keys need one? The keys the
+ * file gave fail the start (err says why); a device policy that
+ * PrivateDevices= or ProtectClock= only implies is a warning. */
+static bool bpf_needs_cg(struct svc *s, const struct unit_spec *spec, char *err, size_t len)
+{
+	if (!cg_unit_bpf_wanted(NULL, spec))
+		return false;
+	if (spec->ip_address_deny && spec->ip_address_deny[0]) {
+		snprintf(err, len, "IPAddressDeny=: cannot be enforced: no cgroup for the unit");
+		return true;
+	}
+	if (unit_device_explicit(spec)) {
+		snprintf(err, len, "%s=: cannot be enforced: no cgroup for the unit",
+			 spec->device_policy != UNIT_DEVPOL_AUTO ? "DevicePolicy" : "DeviceAllow");
+		return true;
+	}
+	svc_warn_add(s, "%s=: implied device policy not enforced: no cgroup for the unit",
+		     spec->sandbox.private_devices ? "PrivateDevices" : "ProtectClock");
+	return false;
+}
 
 /* The pid of the unit's main process as the unit's PID namespace knows it
  * (the last NSpid of /proc/PID/status), for $MAINPID of a hook that runs
@@ -284,7 +306,21 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 				svc_warn_add(s, "%s", cw[i]);
 				free(cw[i]);
 			}
+			ncw = 0;
+			/* device and IP programs: a key that cannot be
+			 * enforced fails the start (the unit asked for it) */
+			r = cg_unit_bpf_apply(s->cg, spec, err, sizeof(err), cw, &ncw);
+			for (size_t i = 0; i < ncw; i++) {
+				svc_warn_add(s, "%s", cw[i]);
+				free(cw[i]);
+			}
+			if (r < 0)
+				goto fail_bpf;
 			s->cg_applied = spec;
+		}
+		if (!s->cg && bpf_needs_cg(s, spec, err, sizeof(err))) {
+			r = -ENOENT;
+			goto fail_bpf;
 		}
 		if (s->cg) {
 			join_cg = cg_unit_v2_open(s->cg);   /* -1, ENOENT: no v2 */
@@ -306,6 +342,10 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 		}
 	} else {
 		svc_warn_limits(s, "no cgroup hierarchy");
+		if (bpf_needs_cg(s, spec, err, sizeof(err))) {
+			r = -ENOENT;
+			goto fail_bpf;
+		}
 	}
 
 	r = control ? output_open_set(s, s->ctl.out, fds, &what) : output_open(s, fds, &what);
@@ -357,6 +397,9 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 
 fail_msg:
 	snprintf(s->error, sizeof(s->error), "unable to %s", err);
+	goto out;
+fail_bpf:
+	snprintf(s->error, sizeof(s->error), "%s", err);
 	goto out;
 fail_what:
 	output_fds_close(fds);

@@ -40,6 +40,10 @@
  *    whatever Namespaces= says (PrivateTmp= mnt, PrivateNetwork= net,
  *    PrivateIPC= ipc, ProtectHostname= uts, PrivateUsers= user), remembered
  *    in sandbox.ns_added; ReadWriteDirectories= & co. are their old names.
+ *  - DeviceAllow= keeps one "SPECIFIER ACCESS" entry per device (the same
+ *    one again ORs its access in); IPAddressAllow=/IPAddressDeny= keep the
+ *    words (units/ipaddr.c checks them). What they allow: units/devices.c,
+ *    units/ipaddr.c; enforced by services/cgroup-bpf.c.
  *  - CPUQuota= is an integer percentage (1%..1000000%). "~CAP_X" sets every
  *    bit but X (all 64, so capabilities newer than libcap are kept in a
  *    bounding set). The syntax of times, sizes, CPU lists, escapes, users,
@@ -58,6 +62,8 @@
 #include <sys/resource.h>
 
 #include "units/attrs.h"
+#include "units/devices.h"
+#include "units/ipaddr.h"
 #include "units/keys.h"
 #include "units/specifier.h"
 #include "units/sandbox.h"
@@ -1570,6 +1576,72 @@ static int p_sb_tmpfs(struct key_ctx *c, const struct key_def *k, const char *v)
 		      "nostrictatime size= nr_inodes= mode= uid= gid=)", false);
 }
 
+/* ---- BPF programs on the unit's cgroup (services/cgroup-bpf.c) ---------- */
+
+static const char *const devpol_names[] = {
+	[UNIT_DEVPOL_AUTO] = "auto", [UNIT_DEVPOL_CLOSED] = "closed",
+	[UNIT_DEVPOL_STRICT] = "strict",
+};
+
+/* DeviceAllow=SPECIFIER [ACCESS]: one entry per assignment, kept as
+ * "SPECIFIER ACCESS"; the same specifier again adds its access (as
+ * systemd); empty resets. */
+static int p_device_allow(struct key_ctx *c, const struct key_def *k, const char *v)
+{
+	char ***field = FIELD(c, k, char **), *m, acc[4];
+	const char *sp, *why;
+	unsigned access;
+	size_t len, n;
+
+	if (!*v) {
+		char **e = unit_strv_new();
+
+		if (!e)
+			return -ENOMEM;
+		unit_strv_free(*field);
+		*field = e;
+		return 0;
+	}
+	if (unit_device_allow_parse(v, &sp, &len, &access, &why) < 0)
+		return kerr(c, k, "invalid value \"%s\": %s", v, why);
+	n = unit_strv_len(*field);
+	for (size_t i = 0; i < n; i++) {
+		const char *osp, *owhy;
+		size_t olen;
+		unsigned oacc;
+
+		if (unit_device_allow_parse((*field)[i], &osp, &olen, &oacc, &owhy) == 0 &&
+		    olen == len && strncmp(osp, sp, len) == 0) {
+			if (asprintf(&m, "%.*s %s", (int)len, sp,
+				     unit_device_access_str(access | oacc, acc)) < 0)
+				return -ENOMEM;
+			free((*field)[i]);
+			(*field)[i] = m;
+			return 0;
+		}
+	}
+	if (n >= UNIT_LIST_MAX)
+		return kerr(c, k, "too many entries (max %d)", UNIT_LIST_MAX);
+	if (asprintf(&m, "%.*s %s", (int)len, sp, unit_device_access_str(access, acc)) < 0)
+		return -ENOMEM;
+	return unit_strv_push(field, m);
+}
+
+static bool ip_word_ok(const char *w)
+{
+	struct unit_ip_prefix p[2];
+
+	return unit_ip_prefix_parse(w, p) > 0;
+}
+
+/* IPAddressAllow= IPAddressDeny=: words of units/ipaddr.h; accumulate,
+ * empty resets. */
+static int p_ip_list(struct key_ctx *c, const struct key_def *k, const char *v)
+{
+	return p_list(c, k, v, ip_word_ok, "address (expected ADDRESS[/PREFIXLENGTH], any, "
+		      "localhost, link-local or multicast)", false);
+}
+
 /* ---- health checks (svcinit's own keys) ---------------------------------- */
 
 static const struct key_def *key_find(const char *name);
@@ -2224,6 +2296,13 @@ static const struct key_def keys[] = {
 	  .flags = UNIT_LIM_IO_WEIGHT, .min = 1, .max = 10000 },
 	{ "AllowedCPUs", SVC, p_cpus, .field = STR(allowed_cpus), .also = SCALAR(limits_set),
 	  .flags = UNIT_LIM_ALLOWED_CPUS },
+
+	/* BPF programs on the unit's cgroup (services/cgroup-bpf.c) */
+	{ "DevicePolicy", SVC, p_enum, .field = SCALAR(device_policy), .dflt = UNIT_DEVPOL_AUTO,
+	  NAMES(devpol_names) },
+	{ "DeviceAllow", SVC, p_device_allow, .field = STRV(device_allow), .spec = SP },
+	{ "IPAddressAllow", SVC, p_ip_list, .field = STRV(ip_address_allow) },
+	{ "IPAddressDeny", SVC, p_ip_list, .field = STRV(ip_address_deny) },
 
 	/* process attributes (units/attrs.h, services/attrs.c, services/dirs.c) */
 	{ "LimitCPU", SVC, p_rlimit, .field = SCALAR(attrs.rlimits[RLIMIT_CPU]), .flags = RLIMIT_CPU },

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "units/devices.h"
 #include "units/sandbox.h"
 #include "units/unit.h"
 #include "units/value.h"
@@ -504,6 +505,14 @@ int unit_sandbox_describe(const struct unit_spec *s, char ***ret)
 		r = push_list(&v, "NoExecPaths", b->no_exec_paths);
 	if (r == 0)
 		r = push_list(&v, "TemporaryFileSystem", b->temporary_filesystem);
+	if (r == 0 && unit_device_restricted(s))   /* the policy in force (auto with a list is closed) */
+		r = push(&v, "DevicePolicy", s->device_policy == UNIT_DEVPOL_STRICT ? "strict" : "closed");
+	if (r == 0)
+		r = push_list(&v, "DeviceAllow", s->device_allow);
+	if (r == 0)
+		r = push_list(&v, "IPAddressAllow", s->ip_address_allow);
+	if (r == 0)
+		r = push_list(&v, "IPAddressDeny", s->ip_address_deny);
 	if (r == 0 && b->ns_added)
 		r = push(&v, "NamespacesAdded", unit_ns_to_string(b->ns_added, nsb, sizeof(nsb)));
 	if (r == 0 && unit_sandbox_caps_dropped(s)) {

@@ -168,6 +168,9 @@ void unit_spec_free(struct unit_spec *s)
 	}
 	free(s->binds);
 	free(s->allowed_cpus);
+	unit_strv_free(s->device_allow);
+	unit_strv_free(s->ip_address_allow);
+	unit_strv_free(s->ip_address_deny);
 	unit_strv_free(s->syscall_filter);
 	unit_strv_free(s->syscall_log);
 	unit_strv_free(s->syscall_archs);

@@ -349,6 +349,11 @@ struct unit_spec {
 	uint64_t tasks_max;             /* count or UNIT_INFINITY */
 	uint64_t io_weight;             /* 1..10000 */
 	char *allowed_cpus;             /* cpuset list "0-1,3" */
+	/* BPF programs on the unit's cgroup (services/cgroup-bpf.c) */
+	int device_policy;              /* DevicePolicy=: UNIT_DEVPOL_* (units/devices.h) */
+	char **device_allow;            /* DeviceAllow=: "SPECIFIER ACCESS", as checked */
+	char **ip_address_allow;        /* IPAddressAllow=: words (units/ipaddr.h) */
+	char **ip_address_deny;         /* IPAddressDeny= */
 
 	struct unit_attrs attrs;        /* process attributes (see above) */
 

@@ -38,7 +38,9 @@
 #include <cmocka.h>
 
 #include "services/cgroup.h"
+#include "services/cgroup-internal.h"
 #include "services/rootfs.h"
+#include "units/devices.h"
 
 #define TMPFS_MAGIC_ 0x01021994
 
@@ -424,8 +426,9 @@ static void test_cg_lifecycle(void **state)
 			if (dir[0] && exists(dir) != joined)
 				fail_msg("%s %s before any limit", dir, joined ? "missing" : "made");
 		}
-		/* never in name=systemd or devices */
-		xsnprintf(dir, sizeof(dir), "/sys/fs/cgroup/devices%s", base);
+		/* never in name=systemd; in devices only for a device policy
+		 * that no BPF program can enforce (test_cg_devices_v1) */
+		xsnprintf(dir, sizeof(dir), "/sys/fs/cgroup/devices%s/t1.service", base);
 		assert_false(exists(dir));
 		xsnprintf(dir, sizeof(dir), "/sys/fs/cgroup/systemd%s", base);
 		assert_false(exists(dir));
@@ -618,6 +621,87 @@ static void test_cg_lifecycle(void **state)
 	cg_free(ctx);
 	self_v2(self, sizeof(self));
 	assert_string_equal(self, orig_v2);
+	assert_int_equal(cg_leftovers(), 0);
+}
+
+/* The v1 devices fallback of cg_unit_bpf_apply, where no BPF device
+ * program can be attached: the unit's cgroup is taken as one without v2
+ * (its v2 directory hidden from cgroup-bpf.c), so DevicePolicy=closed goes
+ * to the v1 devices controller; a child in that cgroup is refused what
+ * the list does not allow. IPAddressDeny= has no fallback: an error. */
+static void test_cg_devices_v1(void **state)
+{
+	char *allow[] = { "/dev/loop-control r", NULL }, *deny[] = { "any", NULL };
+	struct unit_spec spec = { 0 };
+	struct cg_ctx *ctx = NULL;
+	struct cg_unit *cg = NULL;
+	char *warn[CG_WARN_MAX], err[256], dev[PATH_MAX], p[PATH_MAX], buf[4096];
+	size_t n_warn = 0;
+	char *v2;
+	int fds[16], n, st;
+	pid_t pid;
+
+	(void)state;
+	v1_mount("devices", dev, sizeof(dev));
+	if (!dev[0]) {
+		print_message("no v1 devices controller here: nothing to test\n");
+		return;
+	}
+	assert_int_equal(cg_init(base, &ctx), 0);
+	assert_int_equal(cg_unit_create(ctx, "dv", &cg), 0);
+	v2 = cg->v2_dir;
+	cg->v2_dir = NULL;
+	spec.device_policy = UNIT_DEVPOL_CLOSED;
+	spec.device_allow = allow;
+	assert_int_equal(cg_unit_bpf_apply(cg, &spec, err, sizeof(err), warn, &n_warn), 0);
+	assert_int_equal(n_warn, 0);
+	xsnprintf(p, sizeof(p), "%s%s/dv.service/devices.list", dev, base);
+	assert_true(read_text(p, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "c 1:3 rwm"));
+	assert_non_null(strstr(buf, "c 136:* rw"));
+	assert_non_null(strstr(buf, "c 10:237 r\n"));
+	assert_null(strstr(buf, "a *:* rwm"));
+
+	n = cg_unit_v1_procs_fds(cg, fds, 16);
+	assert_true(n > 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd;
+
+		if (cg_child_join_v1(fds, n) < 0)
+			_exit(10);
+		if ((fd = open("/dev/null", O_RDWR)) < 0)
+			_exit(11);
+		close(fd);
+		if ((fd = open("/dev/loop-control", O_RDONLY)) < 0)
+			_exit(12);
+		close(fd);
+		if (open("/dev/loop-control", O_WRONLY) >= 0 || errno != EPERM)
+			_exit(13);
+		if (open("/dev/loop0", O_RDONLY) >= 0 || errno != EPERM)
+			_exit(14);
+		_exit(0);
+	}
+	while (n > 0)
+		close(fds[--n]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+
+	/* the IP lists need cgroup v2: the key and the reason */
+	spec.device_policy = UNIT_DEVPOL_AUTO;
+	spec.device_allow = NULL;
+	spec.ip_address_deny = deny;
+	assert_true(cg_unit_bpf_apply(cg, &spec, err, sizeof(err), warn, &n_warn) < 0);
+	assert_non_null(strstr(err, "IPAddressDeny="));
+	/* and the devices policy was lifted from the v1 cgroup */
+	assert_true(read_text(p, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "a *:* rwm"));
+
+	cg->v2_dir = v2;
+	cg_unit_free(cg);
+	cg_free(ctx);
 	assert_int_equal(cg_leftovers(), 0);
 }
 
@@ -1040,6 +1124,7 @@ int main(void)
 	const struct CMUnitTest cg_tests[] = {
 		cmocka_unit_test(test_cg_bad_base),
 		cmocka_unit_test(test_cg_lifecycle),
+		cmocka_unit_test(test_cg_devices_v1),
 	};
 	const struct CMUnitTest root_tests[] = {
 		cmocka_unit_test(test_rootfs_flags),

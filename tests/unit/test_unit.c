@@ -1752,6 +1752,10 @@ static const struct {
 	{ "HealthRetries", false, { "1", "5" } },
 	{ "OnHealthFailure", false, { "stop", "none", "exit" } },
 	{ "ReadyWhenHealthy", false, { "yes" } },
+	{ "DevicePolicy", false, { "closed", "strict" } },
+	{ "DeviceAllow", false, { "/dev/null r", "char-pts rw", "/dev/fuse" } },
+	{ "IPAddressAllow", false, { "localhost", "10.0.0.0/8 ::1" } },
+	{ "IPAddressDeny", false, { "any", "192.168.1.1" } },
 };
 
 static bool install_key(const char *key)
