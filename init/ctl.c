@@ -617,40 +617,54 @@ static void op_evaluate(struct client *c)
 
 static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents);
 
-/* Sockets and timers among the names of start, stop, restart: done at once
- * (binding and arming do not wait), taken out of args; the rest are
- * services. False when it replied (only sockets and timers, or a failure). */
-static bool trig_ops(struct client *c, enum ctl_op op, char **args, size_t first, size_t *n)
+/* Sockets and timers among the names of start, stop, restart: taken out of
+ * args (the rest are services) into ret_trigs, acted on by trig_apply once
+ * every name has been checked, so that a request naming an unknown unit
+ * changes nothing. */
+static void trig_split(enum ctl_op op, char **args, size_t first, size_t *n, struct trig **ret_trigs,
+		       size_t *ret_n_trigs)
 {
 	size_t k = first;
 
+	*ret_n_trigs = 0;
 	if (op != OP_START && op != OP_STOP && op != OP_RESTART)
-		return true;
+		return;
 	for (size_t i = first; i < *n; i++) {
 		struct trig *t = word_is_name(args[i]) && !svc_find(args[i]) ? trig_find(args[i]) : NULL;
 
-		if (!t) {
+		if (t)
+			ret_trigs[(*ret_n_trigs)++] = t;
+		else
 			args[k++] = args[i];
-			continue;
-		}
+	}
+	*n = k;
+}
+
+/* Binding and arming do not wait: done at once. False when it replied
+ * (only sockets and timers, or a failure). */
+static bool trig_apply(struct client *c, enum ctl_op op, struct trig **trigs, size_t n_trigs,
+		       bool services_left)
+{
+	for (size_t i = 0; i < n_trigs; i++) {
 		if (op != OP_START)
-			(void)trig_stop(t);
-		if (op != OP_STOP && trig_start(t) < 0) {
-			out_printf(c, "%s: %s\n", t->spec->name, t->error);
+			(void)trig_stop(trigs[i]);
+		if (op != OP_STOP && trig_start(trigs[i]) < 0) {
+			out_printf(c, "%s: %s\n", trigs[i]->spec->name, trigs[i]->error);
 			client_finish(c, PROTO_FAILED);
 			return false;
 		}
 	}
-	if (k == first) {
+	if (n_trigs > 0 && !services_left) {
 		client_finish(c, PROTO_OK);
 		return false;
 	}
-	*n = k;
 	return true;
 }
 
 static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 {
+	struct trig *trigs[PROTO_ARGS_MAX];
+	size_t n_trigs = 0;
 	struct svc *set[PROTO_ARGS_MAX];
 	size_t n_set = 0;
 	double timeout = 0;
@@ -675,8 +689,7 @@ static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 		client_finish(c, PROTO_USAGE);
 		return;
 	}
-	if (!trig_ops(c, op, args, first, &n))
-		return;
+	trig_split(op, args, first, &n, trigs, &n_trigs);
 	if (op == OP_START) {   /* an instance or a unit not in the boot set: load it */
 		for (size_t i = first; i < n; i++) {
 			struct svc *s;
@@ -690,6 +703,8 @@ static void do_op(struct client *c, enum ctl_op op, char **args, size_t n)
 		}
 	}
 	if (!names_exist(c, args + first, n - first))
+		return;
+	if (!trig_apply(c, op, trigs, n_trigs, n > first))
 		return;
 
 	c->names = calloc(n - first, sizeof(*c->names));

@@ -224,6 +224,28 @@ def test_start_stop_and_list_sockets(svcinit, workdir):
     assert out.startswith(f"# {si.units_dir / 'web.socket'}\n[Unit]\nDescription=web\n")
 
 
+def test_a_request_naming_an_unknown_unit_changes_nothing(svcinit):
+    """`svcctl start web.socket nosuch` (or stop) is refused as a whole: the
+    socket is neither bound nor closed by a request that also names a unit
+    that does not exist."""
+    port = free_port()
+    si = svcinit({
+        "web.socket": f"[Socket]\nListenStream=127.0.0.1:{port}\nService=srv.service\n",
+        "srv": unit_text(f"{SERV} listen"),
+    })
+    si.wait_for("web.socket", "listening")
+    assert si.ctl("stop", "web.socket").returncode == 0
+    si.wait_for("web.socket", "stopped")
+    r = si.ctl("start", "web.socket", "nosuch")
+    assert r.returncode == 3 and "nosuch" in r.stdout + r.stderr, r
+    assert si.unit("web.socket")["state"] == "stopped"
+    assert si.ctl("start", "web.socket").returncode == 0
+    si.wait_for("web.socket", "listening")
+    r = si.ctl("stop", "web.socket", "nosuch")
+    assert r.returncode == 3, r
+    assert si.unit("web.socket")["state"] == "listening"
+
+
 def test_systemd_socket_enabled_in_sockets_target(svcinit, workdir):
     """A socket as Debian enables it (sockets.target.wants/), its service in
     no target: loaded from the search path at the first connection."""
