@@ -33,7 +33,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "services/cgroup.h"
+#include "services/reaper.h"
 #include "services/rootfs.h"
 #include "services/seccomp.h"
 #include "services/spawn.h"
@@ -48,7 +50,8 @@ int spawn_nice;
 bool spawn_nice_set;
 
 struct spawn_msg {
-	char kind;                 /* 'E' error, 'P' the service's pid (in the credentials) */
+	char kind;                 /* 'E' error, 'P' the service's pid (in the credentials),
+				      'R' the reaper program could not be executed */
 	int err;
 	char step[SPAWN_STEP_MAX];
 };
@@ -486,6 +489,11 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
 		child_report(chan, 'P', NULL, 0);
 		child_exec(p, chan);
 	}
+	/* the small program (services/reaper.c), else this process, as is */
+	if (reaper_available()) {
+		r = reaper_exec(pid, status_fd);
+		child_report(chan, 'R', "execute the reaper", -r);
+	}
 	(void)close(chan);
 	child_reaper(pid, status_fd);
 }
@@ -615,15 +623,17 @@ int spawn_read(int fd, struct spawn_report *rep)
 		if ((size_t)n < sizeof(m))
 			continue;
 		m.step[sizeof(m.step) - 1] = '\0';
-		if (m.kind == 'P') {
+		if (m.kind == 'P' || m.kind == 'R') {
 			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+			struct ucred uc = { .pid = 0 };
 
-			if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-				struct ucred uc;
-
+			if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
 				memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			if (m.kind == 'P' && uc.pid > 0)
 				rep->main_pid = uc.pid;
-			}
+			else if (m.kind == 'R')   /* the unit runs on: not an error */
+				log_debug("pid %d: unable to %s: %s; it reaps in process instead",
+					  (int)uc.pid, m.step, strerror(m.err));
 		} else if (m.kind == 'E' && rep->err == 0) {
 			memcpy(rep->step, m.step, sizeof(rep->step));
 			rep->err = m.err > 0 ? m.err : EIO;
