@@ -73,7 +73,7 @@ CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 # pure code: no root, no kernel state
 UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd
 # the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
-KERNEL_TESTS := $(B)/tests/kernel/test_isolation
+KERNEL_TESTS := $(B)/tests/kernel/test_isolation $(B)/tests/kernel/test_reaper
 
 .PHONY: all test test-unit test-kernel test-integration test-sanitize demo install uninstall clean
 
@@ -162,6 +162,10 @@ $(B)/tests/test_deps: tests/unit/test_deps.c $(B)/services/deps.o
 
 # needs root: real cgroups and namespaces
 $(B)/tests/kernel/test_isolation: tests/kernel/test_isolation.c $(CG_OBJS) $(B)/services/rootfs.o $(B)/services/userns.o $(B)/services/path.o $(B)/units/attrs.o $(B)/units/sandbox.o $(B)/units/value.o $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+$(B)/tests/kernel/test_reaper: tests/kernel/test_reaper.c $(B)/services/reaper.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 

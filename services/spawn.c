@@ -8,9 +8,11 @@
  * Failures travel back over a close-on-exec SOCK_SEQPACKET pair as (step,
  * errno); end of file on it means the service was exec'ed. The parent never
  * waits on it: spawn_start returns after clone, the caller watches the
- * channel on its event loop and reads it with spawn_read. With a PID namespace the first child stays as PID 1 of the
- * namespace (a reaper) and reports the service's wait status over a second
- * pair before it exits.
+ * channel on its event loop and reads it with spawn_read. With a PID
+ * namespace the first child stays as PID 1 of the namespace (a reaper): it
+ * forks the service and executes svcinit-reaper (reaper.c), else reaps in
+ * process (child_reaper); either reports the service's wait status over a
+ * second pair before it exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -381,7 +383,8 @@ static __attribute__((noreturn)) void child_exec(const struct exec_plan *p, int 
 }
 
 /* PID 1 of the unit's namespace: reap everything, forward signals to the
- * service, and report its wait status when it ends. */
+ * service, and report its wait status when it ends. What svcinit-reaper
+ * (reaper-prog.c) does; this is the fallback where it cannot be executed. */
 static __attribute__((noreturn)) void child_reaper(pid_t main_pid, int status_fd)
 {
 	sigset_t all;
