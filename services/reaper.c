@@ -10,6 +10,12 @@
  * or without a /proc), since execveat needs only the descriptor; and nobody
  * can replace it: it is not on any file system, and the seals forbid every
  * write, shrink and growth. The cost is its size, once, in PID 1.
+ *
+ * The exec bits are not sealed (F_SEAL_EXEC): only a process holding all of
+ * PID 1's capabilities can reach the memfd (a reaper's /proc/PID/exe, PID
+ * 1's /proc/PID/fd), which could ptrace svcinit anyway, and the worst a
+ * chmod does is make reapers fall back to forks of svcinit; the tests use
+ * that to reach the fallback.
  */
 #include <errno.h>
 #include <fcntl.h>
