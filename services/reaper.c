@@ -75,9 +75,9 @@ int reaper_init(const char **ret_step)
 	if (prog_fd >= 0)
 		return 0;
 	prog = reaper_program(&size);
-	*ret_step = "find the program";
+	*ret_step = "find it (not built: another architecture, or REAPER=0)";
 	if (size == 0)
-		return -ENOEXEC;   /* none built for this architecture */
+		return -ENOEXEC;
 
 	*ret_step = "create its memfd";
 	fd = memfd_create("svcinit-reaper", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
