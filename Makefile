@@ -38,8 +38,23 @@ ALL_CFLAGS  := $(WARN) $(HARDEN) $(DEFS) $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(HARDEN_LD) $(LDFLAGS)
 
 B := build
+
+# svcinit-reaper (services/reaper-prog.c), PID 1 of a unit's PID namespace:
+# freestanding C, no libc, static, a few hundred bytes; embedded in svcinit
+# (services/reaper.c), so nothing is installed for it. x86_64 and aarch64;
+# elsewhere, or with REAPER=0, units reap in process (a fork of svcinit).
+REAPER         ?= $(if $(filter x86_64 aarch64,$(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))),1,0)
+REAPER_PROG    := $(B)/reaper/svcinit-reaper
+REAPER_CFLAGS  := -std=gnu11 -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
+                  -Os -ffreestanding -fno-builtin -fno-stack-protector -fno-pie \
+                  -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-ident
+REAPER_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
+                  -Wl,-z,noexecstack -Wl,-z,norelro -Wl,-z,noseparate-code -s
+ifeq ($(REAPER),1)
+ALL_CFLAGS     += -DSVCINIT_REAPER_PROG=\"$(abspath $(REAPER_PROG))\"
+endif
 UNIT_SRCS := units/calendar.c units/trigger.c units/value.c units/attrs.c units/syscall.c units/sandbox.c units/devices.c units/ipaddr.c units/specifier.c units/exec.c units/keys.c units/ini.c units/unit.c units/load.c
-SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c
+SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c services/reaper.c
 # the pieces of the cgroup code beside services/cgroup.c
 SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-move.c services/cgroup-bpf.c services/bpf.c services/pidfile.c
 # the pieces of the running units beside services/svc.c
@@ -58,7 +73,7 @@ CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 # pure code: no root, no kernel state
 UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_cgfilter $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd
 # the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
-KERNEL_TESTS := $(B)/tests/kernel/test_isolation
+KERNEL_TESTS := $(B)/tests/kernel/test_isolation $(B)/tests/kernel/test_reaper
 
 .PHONY: all test test-unit test-kernel test-integration test-sanitize demo install uninstall clean
 
@@ -74,6 +89,20 @@ $(B)/%.o: %.c
 $(B)/svcinit: $(INIT_OBJS) $(SVC_OBJS) $(UNIT_OBJS) $(LIB_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+# .incbin is no dependency the compiler sees: every build that embeds it
+ifeq ($(REAPER),1)
+$(B)/services/reaper.o $(B)/static/services/reaper.o $(B)/bench/static/services/reaper.o: $(REAPER_PROG)
+endif
+
+$(B)/reaper/reaper-prog.o: services/reaper-prog.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(REAPER_CFLAGS) -c -o $@ $<
+
+$(REAPER_PROG): $(B)/reaper/reaper-prog.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(REAPER_LDFLAGS) -o $@ $<
 
 $(B)/svcctl: $(CTL_OBJS)
 	@$(if $(Q),echo "  LD      $@")
@@ -137,6 +166,10 @@ $(B)/tests/test_deps: tests/unit/test_deps.c $(B)/services/deps.o
 
 # needs root: real cgroups and namespaces
 $(B)/tests/kernel/test_isolation: tests/kernel/test_isolation.c $(CG_OBJS) $(B)/services/bpf.o $(B)/units/devices.o $(B)/units/ipaddr.o $(B)/services/rootfs.o $(B)/services/userns.o $(B)/services/path.o $(B)/units/attrs.o $(B)/units/sandbox.o $(B)/units/value.o $(B)/lib/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+$(B)/tests/kernel/test_reaper: tests/kernel/test_reaper.c $(B)/services/reaper.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 

@@ -805,7 +805,7 @@ def w_start(ctx):
                 procs = median(out["procs"])
                 note = f"{procs:.0f} processes" if procs is not None else ""
                 if iso and impl.name == "svcinit":
-                    note += " (forked reapers share svcinit's pages: see PSS)"
+                    note += " (svcinit and one svcinit-reaper a unit)"
                 ctx.res.add("5 memory of the supervision tree", case, "RSS, summed", impl.name, "MB", out["rss"],
                             note=note)
                 ctx.res.add("5 memory of the supervision tree", case, "PSS, summed", impl.name, "MB", out["pss"])

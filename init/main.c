@@ -29,6 +29,7 @@
 #include "lib/log.h"
 #include "services/userns.h"
 #include "services/cgroup.h"
+#include "services/reaper.h"
 #include "services/spawn.h"
 #include "services/svc.h"
 #include "services/trig.h"
@@ -508,6 +509,11 @@ int main(int argc, char **argv)
 		log_warn("cgroups: %s; units run without them", strerror(-r));
 
 	run_dir_init();
+	/* PID 1 of each unit's PID namespace: the small program, from a memfd */
+	r = reaper_init(&step);
+	if (r < 0)
+		log_debug("reaper program: unable to %s: %s; units reap in process (a fork of svcinit)",
+			  step, strerror(-r));
 	/* the control socket itself, read-only: not its directory, where a unit
 	 * could replace it or reach other units' notify sockets */
 	keep[0] = I.socket_path;
@@ -546,5 +552,6 @@ int main(int argc, char **argv)
 	svc_free_all();
 	trig_free_all();
 	cg_free(I.cg);
+	reaper_free();
 	return shutdown_final();   /* a machine: reboot(2), no return */
 }

@@ -8,9 +8,11 @@
  * Failures travel back over a close-on-exec SOCK_SEQPACKET pair as (step,
  * errno); end of file on it means the service was exec'ed. The parent never
  * waits on it: spawn_start returns after clone, the caller watches the
- * channel on its event loop and reads it with spawn_read. With a PID namespace the first child stays as PID 1 of the
- * namespace (a reaper) and reports the service's wait status over a second
- * pair before it exits.
+ * channel on its event loop and reads it with spawn_read. With a PID
+ * namespace the first child stays as PID 1 of the namespace (a reaper): it
+ * forks the service and executes svcinit-reaper (reaper.c), else reaps in
+ * process (child_reaper); either reports the service's wait status over a
+ * second pair before it exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +35,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "services/cgroup.h"
+#include "services/reaper.h"
 #include "services/rootfs.h"
 #include "services/seccomp.h"
 #include "services/spawn.h"
@@ -48,7 +52,8 @@ int spawn_nice;
 bool spawn_nice_set;
 
 struct spawn_msg {
-	char kind;                 /* 'E' error, 'P' the service's pid (in the credentials) */
+	char kind;                 /* 'E' error, 'P' the service's pid (in the credentials),
+				      'R' the reaper program could not be executed */
 	int err;
 	char step[SPAWN_STEP_MAX];
 };
@@ -378,7 +383,8 @@ static __attribute__((noreturn)) void child_exec(const struct exec_plan *p, int 
 }
 
 /* PID 1 of the unit's namespace: reap everything, forward signals to the
- * service, and report its wait status when it ends. */
+ * service, and report its wait status when it ends. What svcinit-reaper
+ * (reaper-prog.c) does; this is the fallback where it cannot be executed. */
 static __attribute__((noreturn)) void child_reaper(pid_t main_pid, int status_fd)
 {
 	sigset_t all;
@@ -485,6 +491,11 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
 		/* tell svcinit our pid: the kernel translates the credentials */
 		child_report(chan, 'P', NULL, 0);
 		child_exec(p, chan);
+	}
+	/* the small program (services/reaper.c), else this process, as is */
+	if (reaper_available()) {
+		r = reaper_exec(pid, status_fd);
+		child_report(chan, 'R', "execute the reaper", -r);
 	}
 	(void)close(chan);
 	child_reaper(pid, status_fd);
@@ -615,15 +626,17 @@ int spawn_read(int fd, struct spawn_report *rep)
 		if ((size_t)n < sizeof(m))
 			continue;
 		m.step[sizeof(m.step) - 1] = '\0';
-		if (m.kind == 'P') {
+		if (m.kind == 'P' || m.kind == 'R') {
 			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+			struct ucred uc = { .pid = 0 };
 
-			if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-				struct ucred uc;
-
+			if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
 				memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			if (m.kind == 'P' && uc.pid > 0)
 				rep->main_pid = uc.pid;
-			}
+			else if (m.kind == 'R')   /* the unit runs on: not an error */
+				log_debug("pid %d: unable to %s: %s; it reaps in process instead",
+					  (int)uc.pid, m.step, strerror(m.err));
 		} else if (m.kind == 'E' && rep->err == 0) {
 			memcpy(rep->step, m.step, sizeof(rep->step));
 			rep->err = m.err > 0 ? m.err : EIO;

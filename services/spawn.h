@@ -10,11 +10,13 @@
  * from it that the service exec'ed (end of file) or which step failed.
  *
  * With a PID namespace the first child is PID 1 of the new namespace: after
- * the namespace and root setup it forks the service and stays as its reaper
- * (as `docker run --init` does), reaping orphans and forwarding signals. The
- * service's own pid, as svcinit sees it, is reported back through the same
- * channel (SCM_CREDENTIALS translate it) and the reaper reports the
- * service's wait status before it exits.
+ * the namespace and root setup it forks the service and becomes its reaper
+ * (as `docker run --init` does), reaping orphans and forwarding signals: it
+ * executes svcinit-reaper (services/reaper.h), or, where that cannot run,
+ * stays a fork of svcinit and does the same in process. The service's own
+ * pid, as svcinit sees it, is reported back through the same channel
+ * (SCM_CREDENTIALS translate it) and the reaper reports the service's wait
+ * status before it exits.
  */
 #pragma once
 

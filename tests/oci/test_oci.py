@@ -162,6 +162,9 @@ def test_nested_isolation(oci):
     assert rep.get("hostname") == "inner", rep
     assert int(rep.get("pid", "99")) <= 2, f"not its own pid namespace: {rep}"
     assert all(int(p) <= 16 for p in rep.get("pids", "").split()), rep
+    # its PID 1: svcinit-reaper, the small program, executed from a memfd
+    assert rep.get("pid1") == "svcinit-reaper", rep
+    assert rep.get("pid1_exe") == "/memfd:svcinit-reaper (deleted)", rep
     assert rep.get("netdevs") == "lo ", rep
     assert rep.get("lo_up") == "1", rep
     assert rep.get("rootfs") == "overlay", rep
