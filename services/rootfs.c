@@ -833,6 +833,34 @@ fail:
 	return r;
 }
 
+void rootfs_plan_trim(struct rootfs_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		struct rp_step *s = &plan->steps[i];
+
+		free(s->what);
+		free(s->what_ro);
+		free(s->src);
+		free(s->rel);
+		free(s->parent);
+		free(s->name);
+		free(s->data_own);
+	}
+	free(plan->steps);
+	plan->steps = NULL;
+	plan->n_steps = plan->cap_steps = 0;
+	free(plan->root_src);
+	free(plan->st_root);
+	free(plan->st_upper);
+	free(plan->st_work);
+	free(plan->ovl_data);
+	free(plan->ovl_buf);
+	plan->root_src = plan->st_root = plan->st_upper = plan->st_work = NULL;
+	plan->ovl_data = plan->ovl_buf = NULL;
+}
+
 void rootfs_plan_free(struct rootfs_plan *plan)
 {
 	if (!plan)

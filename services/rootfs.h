@@ -53,6 +53,9 @@ int rootfs_plan_new(const struct unit_spec *spec, const struct path_ident *id,
 		    const char *rundir, const char *const *keep_paths,
 		    struct rootfs_plan **ret_plan, const char **ret_error);
 void rootfs_plan_free(struct rootfs_plan *plan);
+/* Once the child is cloned (it has its own copy): keep only what
+ * rootfs_cleanup needs. A trimmed plan cannot be entered again. */
+void rootfs_plan_trim(struct rootfs_plan *plan);
 
 /* Child side. Runs in the new namespaces, before the service is forked:
  * cgroup namespace (unshared here, after cg_child_join_v1), hostname (uts),

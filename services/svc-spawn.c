@@ -362,6 +362,10 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 	output_fds_close(fds);
 	if (r < 0)
 		goto fail_what;
+	/* the child has its copy of the root's plan: the steps are not kept
+	 * for each running unit (about 10 KiB of PID 1's heap a unit) */
+	if (!control && s->root)
+		rootfs_plan_trim(s->root);
 	/* the hierarchies that only count it: joined while it execs */
 	if (n_v1 > n_v1_now) {
 		int m = cg_mover_queue(s->cg, res.pid, v1fds + n_v1_now, n_v1 - n_v1_now);
