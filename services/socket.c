@@ -103,27 +103,44 @@ static int path_safe(const char *path)
 	return 0;
 }
 
-static int owner_of(const struct trig_socket *ts, uid_t *uid, gid_t *gid)
+void sock_owner_load(struct trig *t)
 {
-	*uid = (uid_t)-1;
-	*gid = (gid_t)-1;
+	const struct trig_socket *ts = &t->spec->trigger->sock;
+
+	t->owner_uid = (uid_t)-1;
+	t->owner_gid = (gid_t)-1;
+	t->owner_err = 0;
+	if (t->spec->trigger->kind != TRIG_SOCKET)
+		return;
 	if (ts->socket_user) {
 		struct passwd *pw = getpwnam(ts->socket_user);
 
-		if (!pw)
-			return -ESRCH;
-		*uid = pw->pw_uid;
+		if (!pw) {
+			log_warn("%s: SocketUser=%s: no such user", t->spec->name, ts->socket_user);
+			t->owner_err = -ESRCH;
+			return;
+		}
+		t->owner_uid = pw->pw_uid;
 		if (!ts->socket_group)
-			*gid = pw->pw_gid;
+			t->owner_gid = pw->pw_gid;
 	}
 	if (ts->socket_group) {
 		struct group *gr = getgrnam(ts->socket_group);
 
-		if (!gr)
-			return -ESRCH;
-		*gid = gr->gr_gid;
+		if (!gr) {
+			log_warn("%s: SocketGroup=%s: no such group", t->spec->name, ts->socket_group);
+			t->owner_err = -ESRCH;
+			return;
+		}
+		t->owner_gid = gr->gr_gid;
 	}
-	return 0;
+}
+
+static int owner_of(const struct trig *t, uid_t *uid, gid_t *gid)
+{
+	*uid = t->owner_uid;
+	*gid = t->owner_gid;
+	return t->owner_err;
 }
 
 /* ADDR into a sockaddr: 0 or -EINVAL. */
@@ -221,7 +238,7 @@ static int bind_fifo(struct trig *t, const struct trig_listen *l)
 		return set_fail(t, l, "open FIFO", EINVAL), -EINVAL;
 	}
 	(void)fchmod(fd, ts->socket_mode);
-	if (owner_of(ts, &uid, &gid) < 0) {
+	if (owner_of(t, &uid, &gid) < 0) {
 		(void)close(fd);
 		return set_fail(t, l, "find SocketUser=/SocketGroup=", ESRCH), -ESRCH;
 	}
@@ -308,7 +325,7 @@ static int bind_one(struct trig *t, const struct trig_listen *l)
 		uid_t uid;
 		gid_t gid;
 
-		if (owner_of(ts, &uid, &gid) < 0) {
+		if (owner_of(t, &uid, &gid) < 0) {
 			(void)close(fd);
 			return set_fail(t, l, "find SocketUser=/SocketGroup=", ESRCH), -ESRCH;
 		}

@@ -354,6 +354,7 @@ static struct trig *trig_new(struct unit_spec *spec)
 		return NULL;
 	t->spec = spec;
 	trigger_target(spec->trigger, spec->name, t->target, sizeof(t->target));
+	sock_owner_load(t);
 	t->since = (int64_t)time(NULL);
 	for (size_t i = 0; i < TRIG_LISTEN_MAX; i++) {
 		t->fds[i] = -1;
@@ -501,6 +502,7 @@ void trig_reload_spec(struct unit_spec *spec)
 		unit_spec_free(t->spec);
 		t->spec = spec;
 		trigger_target(spec->trigger, spec->name, t->target, sizeof(t->target));
+		sock_owner_load(t);
 		t->keep = true;
 		if (wanted)
 			(void)trig_start(t);

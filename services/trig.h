@@ -49,6 +49,9 @@ struct trig {
 	unsigned conn_seq;            /* instance names */
 	uint64_t limit_begin;         /* activations in the current interval (as systemd's */
 	unsigned limit_count;         /* TriggerLimitIntervalSec=2s, TriggerLimitBurst=20) */
+	uid_t owner_uid;              /* SocketUser='s, (uid_t)-1: none (sock_owner_load) */
+	gid_t owner_gid;              /* SocketGroup='s or the user's, (gid_t)-1: none */
+	int owner_err;                /* -ESRCH: a name that does not resolve */
 
 	/* timer */
 	ev_timer mono;
@@ -113,6 +116,9 @@ int trig_service_fds(const struct svc *s, struct plan_env *env, int *fds, size_t
 uint64_t trig_next_usec(const struct trig *t);
 
 /* services/socket.c */
+/* SocketUser=/SocketGroup= looked up (NSS: files, LDAP, sssd...) at load
+ * and reload, kept in t: binding never waits for a name service. */
+void sock_owner_load(struct trig *t);
 int sock_bind_all(struct trig *t);
 void sock_close_all(struct trig *t);
 void sock_watch(struct trig *t, bool on);

@@ -224,6 +224,27 @@ def test_start_stop_and_list_sockets(svcinit, workdir):
     assert out.startswith(f"# {si.units_dir / 'web.socket'}\n[Unit]\nDescription=web\n")
 
 
+def test_socket_owner_looked_up_at_load(svcinit, workdir):
+    """SocketUser=/SocketGroup= own the socket file; a name that does not
+    resolve fails that socket with the reason (looked up when the unit is
+    loaded, never while binding on the loop)."""
+    import pwd, grp
+    path = workdir / "owned.sock"
+    si = svcinit({
+        "owned.socket": f"[Socket]\nListenStream={path}\nSocketUser=nobody\nSocketGroup=nogroup\n"
+                        "Service=srv.service\n",
+        "bad.socket": f"[Socket]\nListenStream={workdir / 'bad.sock'}\nSocketUser=nosuchuser-svcinit\n"
+                      "Service=srv.service\n",
+        "srv": unit_text(f"{SERV} listen"),
+    })
+    si.wait_for("owned.socket", "listening")
+    st = path.lstat()
+    assert (st.st_uid, st.st_gid) == (pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid)
+    si.wait_for("bad.socket", "failed")
+    assert "SocketUser=" in si.unit("bad.socket")["error"], si.unit("bad.socket")
+    si.wait_log(r"bad.socket: SocketUser=nosuchuser-svcinit: no such user")
+
+
 def test_a_request_naming_an_unknown_unit_changes_nothing(svcinit):
     """`svcctl start web.socket nosuch` (or stop) is refused as a whole: the
     socket is neither bound nor closed by a request that also names a unit
