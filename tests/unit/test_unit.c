@@ -1744,6 +1744,14 @@ static const struct {
 	{ "RequiredBy", false, { "multi-user.target", "b.target" } },
 	{ "Also", false, { "x.socket", "y.socket" } },
 	{ "DefaultInstance", false, { "i", "j" } },
+	/* issue 16 */
+	{ "DefaultDependencies", true, { "no" } },
+	{ "PermissionsStartOnly", false, { "yes" } },
+	{ "IgnoreSIGPIPE", false, { "no" } },
+	{ "RemoveIPC", false, { "yes" } },
+	{ "Delegate", false, { "yes", "memory", "pids memory" } },
+	{ "AppArmorProfile", false, { "a", "-b" } },
+	{ "OOMPolicy", false, { "continue", "kill" } },
 	{ "HealthCheck", false, { "exec:/bin/true", "exec:true x", "tcp:127.0.0.1:80",
 				  "http://[::1]:8080/healthz" } },
 	{ "HealthIntervalSec", false, { "1s", "5min" } },
@@ -1827,6 +1835,61 @@ static void test_spec_equal_keys(void **state)
 
 /* HealthCheck= and its keys: the defaults hold when a key is not given (and
  * when it is given empty), each kind is parsed, bad values name the key. */
+/* Issue 16's keys: defaults, PermissionsStartOnly= on the control commands
+ * whatever the order, Delegate= lists, errors. */
+static void test_issue16_keys(void **state)
+{
+	struct unit_spec *s;
+
+	(void)state;
+	s = parse_ok(MINIMAL);
+	assert_true(s->ignore_sigpipe);
+	assert_true(s->default_dependencies);
+	assert_false(s->permissions_start_only);
+	assert_false(s->remove_ipc);
+	assert_false(s->delegate);
+	assert_int_equal(s->oom_policy, UNIT_OOM_STOP);
+	assert_null(s->apparmor_profile);
+	unit_spec_free(s);
+
+	/* the key after the commands, a '!' command: all of them as '+' */
+	s = parse_ok("[Service]\nUser=nobody\nExecStart=/bin/true\nExecStartPre=!/bin/a\n"
+		     "ExecStop=/bin/b\nExecCondition=/bin/c\nPermissionsStartOnly=yes\n");
+	assert_int_equal(s->hooks[UNIT_HOOK_START_PRE].v[0].flags, UNIT_CMD_PRIVILEGED);
+	assert_int_equal(s->hooks[UNIT_HOOK_STOP].v[0].flags, UNIT_CMD_PRIVILEGED);
+	assert_int_equal(s->hooks[UNIT_HOOK_CONDITION].v[0].flags, UNIT_CMD_PRIVILEGED);
+	assert_int_equal(s->exec_start[0].flags, 0);
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nExecStartPre=-/bin/a\n");
+	assert_int_equal(s->hooks[UNIT_HOOK_START_PRE].v[0].flags, UNIT_CMD_IGNORE);
+	unit_spec_free(s);
+
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDelegate=memory pids\nDelegate=pids io\n"
+		     "OOMPolicy=kill\nAppArmorProfile=-%n\nIgnoreSIGPIPE=no\n");
+	assert_true(s->delegate);
+	assert_strv(s->delegate_controllers, STRV("memory", "pids", "io"));
+	assert_int_equal(s->oom_policy, UNIT_OOM_KILL);
+	assert_string_equal(s->apparmor_profile, "-t.service");
+	assert_false(s->ignore_sigpipe);
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDelegate=memory\nDelegate=no\n");
+	assert_false(s->delegate);
+	assert_strv(s->delegate_controllers, EMPTY);
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDelegate=yes\nDelegate=\n");
+	assert_false(s->delegate);
+	unit_spec_free(s);
+
+	expect_error("[Service]\nExecStart=/bin/true\nOOMPolicy=later\n",
+		     "t.service:3: OOMPolicy=: invalid value \"later\" (expected stop, continue or kill)");
+	expect_error("[Service]\nExecStart=/bin/true\nIgnoreSIGPIPE=perhaps\n",
+		     "t.service:3: IgnoreSIGPIPE=: invalid boolean \"perhaps\"");
+	expect_error("[Service]\nExecStart=/bin/true\nAppArmorProfile=a\tb\n",
+		     "t.service:3: AppArmorProfile=: invalid profile name");
+	expect_error("[Service]\nExecStart=/bin/true\nDefaultDependencies=no\n",
+		     "t.service:3: DefaultDependencies=: not allowed in [Service]");
+}
+
 static void test_health_keys(void **state)
 {
 	struct unit_spec *s;
@@ -1942,6 +2005,7 @@ int main(void)
 		cmocka_unit_test(test_spec_equal),
 		cmocka_unit_test(test_spec_equal_keys),
 		cmocka_unit_test(test_health_keys),
+		cmocka_unit_test(test_issue16_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
