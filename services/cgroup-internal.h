@@ -8,6 +8,7 @@
  *   cgroup.c         a unit's cgroup: create, the child's side, remove
  *   cgroup-limits.c  cg_unit_apply: the limits in v2, else their v1 translation
  *   cgroup-ctl.c     freeze/thaw, events, kill, emptiness, accounting
+ *   cgroup-oom.c     the OOM killer's kills and events (OOMPolicy=)
  */
 #pragma once
 
@@ -66,6 +67,7 @@ struct cg_unit {
 	bool killed;             /* cgroup.kill was written: see cg_unit_clone_into */
 	char *v1_dir[CG_V1_MAX]; /* parallel to ctx->v1[] */
 	int inotify_fd;
+	int oom_fd;              /* cgroup-oom.c: memory.events inotify / v1 eventfd, -1 */
 	unsigned dirty;          /* UNIT_LIM_* whose files may hold other than the
 				    kernel's default: a fresh cgroup has none, so a
 				    unit without limits costs no write */

@@ -157,3 +157,109 @@ def test_apparmor_profile_ignored_without_apparmor(svcinit):
         # as systemd: the setting is ignored where AppArmor is not available
         u = si.wait_for("aa", "running")
         assert not any("AppArmorProfile" in w for w in u.get("warnings", [])), u
+
+
+# ---------------------------------------------------------------- OOMPolicy=
+
+# a helper child that allocates far past MemoryMax=: the OOM killer's victim
+HOG = ("/usr/bin/python3 -c 'import time; b = [bytearray(1 << 20) for _ in range(512)]; "
+       "time.sleep(100)'")
+
+
+def oom_unit(policy, out, svc=None, trap=False):
+    svc = dict({"MemoryMax": "48M", "TimeoutStopSec": "3s", "Restart": "no"}, **(svc or {}))
+    if policy:
+        svc["OOMPolicy"] = policy
+    # the shell is the main process: it outlives its helper, then says so;
+    # trap: it ignores SIGTERM (only a SIGKILL ends it)
+    pre = 'trap "" TERM; ' if trap else ""
+    hog = HOG.replace("'", '"')
+    return unit_text(f"sh -c '{pre}{hog}; echo $? > {out}/%N; exec sleep 1000'", svc)
+
+
+def test_oom_policy_stop_and_continue(svcinit, workdir):
+    out = shared_dir(workdir)
+    si = svcinit({"oomstop": oom_unit(None, out), "oomcont": oom_unit("continue", out)})
+    # default OOMPolicy=stop: the unit goes down, failed, result oom-kill
+    u = si.wait_for("oomstop", "failed", timeout=60)
+    assert u["result"] == "oom-kill", u
+    # continue: the helper died of SIGKILL (137), the unit keeps running
+    poll_until(lambda: (out / "oomcont").exists() and (out / "oomcont").read_text().strip(),
+               60, "the helper's end in oomcont")
+    assert (out / "oomcont").read_text().strip() == "137"
+    u = si.unit("oomcont")
+    assert u["state"] == "running" and u["result"] != "oom-kill", u
+    assert si.ctl("stop", "oomcont").returncode == 0
+    si.wait_for("oomcont", "stopped")
+
+
+def test_oom_policy_kill_takes_the_unit_down(svcinit, workdir):
+    out = shared_dir(workdir)
+    slow = {"TimeoutStopSec": "90s"}
+    si = svcinit({"oomkill": oom_unit("kill", out, slow, trap=True),
+                  "oomslow": oom_unit("stop", out, slow, trap=True)})
+    # kill: every process of the unit goes at once (memory.oom.group on v2,
+    # svcinit's SIGKILL on v1), the shell that ignores SIGTERM too
+    u = si.wait_for("oomkill", "failed", timeout=30)
+    assert u["result"] == "oom-kill", u
+    # (on v1 the shell may still note its helper's end before the SIGKILL)
+    # stop: a stop as KillMode= says: SIGTERM first, which that shell ignores
+    u = si.wait_for("oomslow", "stopping", timeout=30)
+    assert u["sub_state"] == "stop-sigterm", u
+    assert si.ctl("kill", "-s", "KILL", "oomslow").returncode == 0
+    u = si.wait_for("oomslow", "failed", timeout=30)
+    assert u["result"] == "oom-kill", u
+
+
+def test_oom_of_the_main_process(svcinit):
+    si = svcinit({"oommain": unit_text(HOG, {"MemoryMax": "48M", "Restart": "no"})})
+    u = si.wait_for("oommain", "failed", timeout=60)
+    assert u["result"] == "oom-kill", u
+
+
+# ---------------------------------------------------------------- Delegate=
+
+def v2_mount():
+    from conftest import cgroup_mounts  # noqa: F401 (the harness's view)
+    for line in open("/proc/self/mountinfo"):
+        left, _, right = line.partition(" - ")
+        if right.split()[0] == "cgroup2":
+            return left.split()[4]
+    return None
+
+
+# the unit finds its own v2 cgroup, makes a sub-cgroup and moves itself there
+SUBCG = ("sh -c 'cg=$(sed -n \"s/^0:://p\" /proc/self/cgroup); d=%s$cg; "
+         "if mkdir $d/sub && echo 0 > $d/sub/cgroup.procs; then echo ok > %s/%%N; "
+         "else echo fail > %s/%%N; fi; exec sleep 1000'")
+
+
+def test_delegate_lets_the_user_make_sub_cgroups(svcinit, workdir):
+    mnt = v2_mount()
+    assert mnt, "no cgroup2 hierarchy on this host"
+    out = shared_dir(workdir)
+    si = svcinit({
+        "deleg": unit_text(SUBCG % (mnt, out, out), {"User": "nobody", "Delegate": "yes",
+                                                     "TimeoutStopSec": "3s"}),
+        "nodeleg": unit_text(SUBCG % (mnt, out, out), {"User": "nobody", "TimeoutStopSec": "3s"}),
+    })
+    poll_until(lambda: (out / "deleg").exists() and (out / "nodeleg").exists()
+               and (out / "deleg").read_text().strip() and (out / "nodeleg").read_text().strip(),
+               20, "the units to try")
+    assert (out / "deleg").read_text().strip() == "ok"
+    assert (out / "nodeleg").read_text().strip() == "fail", "without Delegate= root's cgroup"
+    unit_dir = os.path.join(mnt, si.cgroup_base.strip("/"), "deleg.service")
+    st = os.stat(unit_dir)
+    assert st.st_uid == NOBODY, st
+    for f in ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads"):
+        assert os.stat(os.path.join(unit_dir, f)).st_uid == NOBODY, f
+    assert os.stat(os.path.join(unit_dir, "cgroup.freeze")).st_uid == 0, "the rest stays root's"
+    # the main process is in the sub-cgroup now
+    hp = host_pid(si, "deleg")
+    cg = [ln for ln in open(f"/proc/{hp}/cgroup") if ln.startswith("0::")][0]
+    assert cg.strip().endswith("/deleg.service/sub"), cg
+    # svcinit stops it there and removes the whole tree
+    assert si.ctl("stop", "deleg").returncode == 0
+    u = si.wait_for("deleg", "stopped")
+    assert u["result"] == "success" or u["state"] == "stopped", u
+    poll_until(lambda: not os.path.exists(unit_dir), 20, f"{unit_dir} to be removed")
