@@ -664,6 +664,7 @@ void svc_event_in(struct svc *s, enum fsm_event ev, int status, bool main_known)
 			log_debug("%s: %s (%s)", s->spec->name, svc_state_name(s),
 				  fsm_sub_to_string(s->fsm.sub));
 			on_end(s, old);
+			svc_ipc_changed(s, old);
 		}
 		more = svc_apply(s, &a, &ev, &status);
 		main_known = false;
@@ -1069,7 +1070,7 @@ static void ctl_exited(struct svc *s, int status)
 
 bool svc_child_exited(pid_t pid, int status)
 {
-	if (health_child_exited(pid, status) || svc_cond_reaped(pid))
+	if (health_child_exited(pid, status) || svc_cond_reaped(pid) || svc_ipc_reaped(pid, status))
 		return true;
 	for (size_t i = 0; i < svc_mgr.n; i++) {
 		struct svc *s = svc_mgr.v[i];
