@@ -345,3 +345,39 @@ def test_without_remove_ipc_objects_stay(svcinit, workdir):
         assert shmid in sysv_ids("shm", NOBODY)
     finally:
         ipcrm("shm", [shmid])
+
+
+# ---------------------------------------------------------------- DefaultDependencies=
+
+def test_default_dependencies_order_after_early_boot_units(svcinit, workdir):
+    out = shared_dir(workdir)
+    go, marker = out / "go", out / "marker"
+    probe = (f"sh -c 'if [ -e {marker} ]; then echo ordered; else echo unordered; fi "
+             f"> {out}/%N'")
+    one = {"Type": "oneshot", "RemainAfterExit": "yes"}
+    si = svcinit({
+        # an early-boot unit: DefaultDependencies=no, Before=sysinit.target;
+        # done once the test says go
+        "early": unit_text(f"sh -c 'while [ ! -e {go} ]; do sleep 0.05; done; touch {marker}'",
+                           one, unit={"DefaultDependencies": "no", "Before": "sysinit.target"}),
+        "late": unit_text(probe, one),                                    # the default: yes
+        "nodeps": unit_text(probe, one, unit={"DefaultDependencies": "no"}),
+        # an order through a target of no file: After=x.target, Before=x.target
+        "viatarget": unit_text(probe, one, unit={"DefaultDependencies": "no",
+                                                  "After": "svcit-x.target"}),
+        "provider": unit_text(f"sh -c 'while [ ! -e {go} ]; do sleep 0.05; done'", one,
+                              unit={"DefaultDependencies": "no", "Before": "svcit-x.target"}),
+    })
+    # without the default dependencies: no wait for the early unit
+    si.wait_for("nodeps", "exited")
+    assert (out / "nodeps").read_text().strip() == "unordered"
+    # with them: After= the early unit, which is not done yet
+    u = si.unit("late")
+    assert u["state"] in ("stopped", "starting") and not (out / "late").exists(), u
+    u = si.unit("viatarget")
+    assert u["state"] in ("stopped", "starting") and not (out / "viatarget").exists(), u
+    go.write_text("")
+    si.wait_for("late", "exited")
+    assert (out / "late").read_text().strip() == "ordered"
+    si.wait_for("viatarget", "exited")
+    assert si.unit("provider")["state"] == "exited"
