@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "units/keys.h"
+#include "units/targets.h"
 #include "units/unit.h"
 #include "units/value.h"
 
@@ -1890,6 +1891,34 @@ static void test_issue16_keys(void **state)
 		     "t.service:3: DefaultDependencies=: not allowed in [Service]");
 }
 
+/* Orders through targets (units/targets.c): After=T.target follows the
+ * units Before=T.target; DefaultDependencies=yes adds sysinit.target and
+ * basic.target (and what basic.target is After=). */
+static void test_targets_order(void **state)
+{
+	struct unit_spec *v[4];
+	size_t dropped = 1;
+
+	(void)state;
+	v[0] = parse_ok("[Unit]\nDefaultDependencies=no\nBefore=sysinit.target\n"
+			"[Service]\nExecStart=/bin/true\n");
+	v[1] = parse_ok("[Service]\nExecStart=/bin/true\n");
+	v[2] = parse_ok("[Unit]\nDefaultDependencies=no\nAfter=x.target\n"
+			"[Service]\nExecStart=/bin/true\n");
+	v[3] = parse_ok("[Unit]\nDefaultDependencies=no\nBefore=x.target sockets.target\n"
+			"[Service]\nExecStart=/bin/true\n");
+	for (int i = 0; i < 4; i++)
+		snprintf(v[i]->name, sizeof(v[i]->name), "u%d", i);
+	assert_int_equal(unit_targets_order(v, 4, &dropped), 0);
+	assert_int_equal(dropped, 0);
+	assert_strv(v[0]->after, EMPTY);                 /* no defaults, nothing after */
+	assert_strv(v[1]->after, STRV("u0", "u3"));      /* sysinit; basic: sockets.target */
+	assert_strv(v[2]->after, STRV("x.target", "u3"));
+	assert_strv(v[3]->after, EMPTY);
+	for (int i = 0; i < 4; i++)
+		unit_spec_free(v[i]);
+}
+
 static void test_health_keys(void **state)
 {
 	struct unit_spec *s;
@@ -2006,6 +2035,7 @@ int main(void)
 		cmocka_unit_test(test_spec_equal_keys),
 		cmocka_unit_test(test_health_keys),
 		cmocka_unit_test(test_issue16_keys),
+		cmocka_unit_test(test_targets_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
