@@ -59,9 +59,8 @@ void svc_ipc_changed(struct svc *s, enum svc_state old)
 	pid_t pid;
 
 	if (!spec->remove_ipc || !id->set || !up(old) || fsm_is_active(&s->fsm) ||
-	    (st != SVC_STOPPED && st != SVC_FAILED && st != SVC_EXITED &&
-	     st != SVC_CONDITION_FAILED))
-		return;
+	    (st != SVC_STOPPED && st != SVC_FAILED && st != SVC_EXITED))
+		return;   /* (skipped by a condition: nothing of it ran) */
 	uid = id->uid;
 	gid = id->gid;
 	if (uid == 0 && gid == 0)

@@ -316,8 +316,8 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 			s->cg_applied = spec;
 			svc_cg_hand_over(s);
 		}
-		if (s->cg && !control)
-			svc_oom_watch(s);   /* the baseline of this run */
+		if (s->cg && (!control || !s->oom_watching))
+			svc_oom_watch(s);   /* the baseline of this run (or its first hook's) */
 		if (s->cg) {
 			join_cg = cg_unit_v2_open(s->cg);   /* -1, ENOENT: no v2 */
 			if (join_cg < 0 && errno != ENOENT) {
