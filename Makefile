@@ -53,12 +53,12 @@ REAPER_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=non
 ifeq ($(REAPER),1)
 ALL_CFLAGS     += -DSVCINIT_REAPER_PROG=\"$(abspath $(REAPER_PROG))\"
 endif
-UNIT_SRCS := units/calendar.c units/trigger.c units/value.c units/attrs.c units/syscall.c units/sandbox.c units/devices.c units/ipaddr.c units/specifier.c units/exec.c units/keys.c units/ini.c units/unit.c units/load.c
-SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c services/reaper.c
+UNIT_SRCS := units/calendar.c units/trigger.c units/value.c units/attrs.c units/syscall.c units/sandbox.c units/devices.c units/ipaddr.c units/specifier.c units/exec.c units/keys.c units/ini.c units/unit.c units/load.c units/targets.c
+SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c services/reaper.c services/ipc.c
 # the pieces of the cgroup code beside services/cgroup.c
-SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-move.c services/cgroup-bpf.c services/bpf.c services/pidfile.c
+SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-oom.c services/cgroup-move.c services/cgroup-bpf.c services/bpf.c services/pidfile.c
 # the pieces of the running units beside services/svc.c
-SVC_SRCS  += services/svc-notify.c services/svc-spawn.c services/svc-cond.c services/svc-deps.c services/svc-load.c
+SVC_SRCS  += services/svc-notify.c services/svc-spawn.c services/svc-cond.c services/svc-oom.c services/svc-ipc.c services/svc-deps.c services/svc-load.c
 LIB_SRCS  := lib/log.c
 INIT_SRCS := init/calendar-cli.c init/status-trig.c init/main.c init/loop.c init/shutdown.c init/machine.c init/outer.c init/ctl.c init/status.c init/status-out.c init/proto.c
 CTL_SRCS  := init/svcctl.c init/svcctl-exec.c init/svcctl-top.c services/nsenter.c
@@ -71,7 +71,7 @@ CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
 CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 
 # pure code: no root, no kernel state
-UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_cgfilter $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd
+UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_cgfilter $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd $(B)/tests/test_ipc
 # the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
 KERNEL_TESTS := $(B)/tests/kernel/test_isolation $(B)/tests/kernel/test_reaper
 
@@ -161,6 +161,10 @@ $(B)/tests/test_condition: tests/unit/test_condition.c $(B)/services/condition.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
 $(B)/tests/test_deps: tests/unit/test_deps.c $(B)/services/deps.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+$(B)/tests/test_ipc: tests/unit/test_ipc.c $(B)/services/ipc.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 

@@ -10,6 +10,7 @@
  *   cgroup-ctl.c     freeze/thaw, events, kill, emptiness, accounting
  *   cgroup-move.c    the thread that joins running units to v1 accounting
  *   cgroup-bpf.c     cg_unit_bpf_apply: device and IP programs, v1 devices
+ *   cgroup-oom.c     the OOM killer's kills and events (OOMPolicy=)
  */
 #pragma once
 
@@ -82,6 +83,7 @@ struct cg_unit {
 	unsigned limit_ctls;     /* CTL_BIT()s of the controllers its limits use */
 	int bpf_fd[3];           /* programs attached (enum bpf_attach), or -1: cgroup-bpf.c */
 	bool v1_devices;         /* devices.deny/allow written (cgroup-bpf.c's fallback) */
+	int oom_fd;              /* cgroup-oom.c: memory.events inotify / v1 eventfd, -1 */
 	unsigned dirty;          /* UNIT_LIM_* whose files may hold other than the
 				    kernel's default: a fresh cgroup has none, so a
 				    unit without limits costs no write */

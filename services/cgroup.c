@@ -107,6 +107,7 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 	cg->inotify_fd = -1;
 	for (size_t i = 0; i < N_ELEM(cg->bpf_fd); i++)
 		cg->bpf_fd[i] = -1;
+	cg->oom_fd = -1;
 
 	if (asprintf(&cg->path, "%s/%s",
 		     ctx->have_v2 ? ctx->v2.base : ctx->n_v1 ? ctx->v1[0].base : "", leaf) < 0) {
@@ -175,6 +176,31 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 	return 0;
 fail:
 	cg_unit_free(cg);
+	return r;
+}
+
+/* ---- Delegate= ------------------------------------------------------------ */
+
+int cg_unit_delegate(struct cg_unit *cg, uid_t uid, gid_t gid)
+{
+	/* systemd's list (cgroup_delegate_chown_files): what a delegate needs
+	 * to manage its subtree; the rest stays root's (its limits) */
+	static const char *const files[] = {
+		"cgroup.procs", "cgroup.subtree_control", "cgroup.threads",
+	};
+	int dfd, r = 0;
+
+	if (!cg || !cg->v2_dir)
+		return -ENOENT;
+	dfd = open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (fchown(dfd, uid, gid) < 0)
+		r = -errno;
+	for (size_t i = 0; r == 0 && i < sizeof(files) / sizeof(files[0]); i++)
+		if (fchownat(dfd, files[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+			r = -errno;
+	(void)close(dfd);
 	return r;
 }
 
@@ -285,6 +311,8 @@ void cg_unit_free(struct cg_unit *cg)
 	if (cg->inotify_fd >= 0)
 		close(cg->inotify_fd);
 	cg_unit_bpf_release(cg);
+	if (cg->oom_fd >= 0)
+		close(cg->oom_fd);
 	if (cg->v2_dir)
 		rmdir_once(cg->v2_dir);
 	free(cg->v2_dir);

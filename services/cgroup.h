@@ -172,6 +172,26 @@ void cg_unit_stats(struct cg_unit *cg, struct cg_stats *ret_stats);
 /* Only the memory figure (what the status table shows): UINT64_MAX if unknown. */
 uint64_t cg_unit_memory(struct cg_unit *cg);
 
+/* The kernel OOM killer in the unit's cgroup (services/cgroup-oom.c).
+ * cg_unit_oom_kills: how many processes it killed there so far (v2
+ * memory.events oom_kill, else v1 memory.oom_control oom_kill); -ENOENT
+ * without a memory controller. cg_unit_oom_fd: an fd (owned by cg, closed by
+ * cg_unit_free: stop its watcher first) readable on OOM events: watch it
+ * with ev_io EV_READ, cg_unit_oom_drain() it, then read the count (on v1 the
+ * event comes before the kill is counted: look again a little later).
+ * cg_unit_oom_group: v2 memory.oom.group (OOMPolicy=kill), -EOPNOTSUPP
+ * without the v2 memory controller. */
+int cg_unit_oom_kills(struct cg_unit *cg, uint64_t *ret);
+int cg_unit_oom_fd(struct cg_unit *cg);
+void cg_unit_oom_drain(struct cg_unit *cg);
+int cg_unit_oom_group(struct cg_unit *cg, bool on);
+
+/* Delegate=: hand the unit's v2 cgroup to uid/gid (its directory,
+ * cgroup.procs, cgroup.subtree_control, cgroup.threads), so that it can make
+ * sub-cgroups and move its processes among them. v1 hierarchies are not
+ * delegated (systemd delegates only the unified one). -ENOENT without v2. */
+int cg_unit_delegate(struct cg_unit *cg, uid_t uid, gid_t gid);
+
 /* Remove the cgroup from every hierarchy (kills leftovers first, through
  * cgroup.kill when there is one: the cgroup goes away), sub-cgroups first.
  * Never waits: call it once cg_unit_empty() (watch cg_unit_events_fd for

@@ -51,6 +51,7 @@ const char *fsm_result_to_string(enum fsm_result r)
 	case FSM_RESULT_EXEC_CONDITION: return "exec-condition";
 	case FSM_RESULT_UNHEALTHY: return "unhealthy";
 	case FSM_RESULT_ASSERT: return "assert";
+	case FSM_RESULT_OOM_KILL: return "oom-kill";
 	}
 	return "";
 }
@@ -125,6 +126,7 @@ const char *fsm_event_to_string(enum fsm_event e)
 	case FSM_CONTROL_EXITED: return "control-exited";
 	case FSM_RELOAD: return "reload";
 	case FSM_WATCHDOG: return "watchdog";
+	case FSM_OOM: return "oom";
 	case FSM_HEALTH_OK: return "health-ok";
 	case FSM_HEALTH_FAIL: return "health-fail";
 	case FSM_CONDITION: return "condition";
@@ -260,6 +262,9 @@ bool fsm_restart_wanted(const struct unit_spec *spec, enum fsm_result result, in
 	case FSM_RESULT_WATCHDOG:
 		return r == UNIT_RESTART_ALWAYS || r == UNIT_RESTART_ON_FAILURE ||
 		       r == UNIT_RESTART_ON_ABNORMAL || r == UNIT_RESTART_ON_WATCHDOG;
+	case FSM_RESULT_OOM_KILL:   /* systemd: on-abnormal is all but success and exit-code */
+		return r == UNIT_RESTART_ALWAYS || r == UNIT_RESTART_ON_FAILURE ||
+		       r == UNIT_RESTART_ON_ABNORMAL;
 	case FSM_RESULT_START_LIMIT:
 	case FSM_RESULT_DEPENDENCY:
 	case FSM_RESULT_EXEC_CONDITION:
@@ -723,6 +728,10 @@ static void main_exited(struct fsm *f, const struct unit_spec *spec, const struc
 	enum fsm_result r = fsm_result_of(spec, in->status);
 	uint64_t now = in->now_usec;
 
+	/* OOMPolicy=stop or kill: the OOM killer's SIGKILL is its own result */
+	if (in->oom && spec->oom_policy != UNIT_OOM_CONTINUE && WIFSIGNALED(in->status) &&
+	    WTERMSIG(in->status) == SIGKILL)
+		r = FSM_RESULT_OOM_KILL;
 	f->main_alive = false;
 	f->main_status = in->status;
 	f->have_main_status = true;
@@ -799,6 +808,11 @@ static void control_exited(struct fsm *f, const struct unit_spec *spec, const st
 	if (!f->ctl_alive)
 		return;
 	f->ctl_alive = false;
+	if (in->oom && spec->oom_policy != UNIT_OOM_CONTINUE && WIFSIGNALED(in->status) &&
+	    WTERMSIG(in->status) == SIGKILL) {
+		r = FSM_RESULT_OOM_KILL;   /* OOMPolicy=: whatever its '-' says */
+		ok = false;
+	}
 	switch (f->sub) {
 	case FSM_SUB_CONDITION:
 		if (!ok && WIFEXITED(in->status) && WEXITSTATUS(in->status) < 255) {
@@ -1124,6 +1138,25 @@ bool fsm_step(struct fsm *f, const struct unit_spec *spec, const struct fsm_inpu
 			break;
 		/* SIGABRT as KillMode= says, TimeoutAbortSec=, then as a stop */
 		set_result(f, FSM_RESULT_WATCHDOG);
+		if (f->ctl_alive && f->sub == FSM_SUB_RELOAD)
+			f->sub = FSM_SUB_RUNNING;
+		enter_signal(f, spec, FSM_SUB_STOP_SIGTERM, now, a);
+		break;
+
+	case FSM_OOM:
+		/* OOMPolicy=stop or kill (systemd.service(5)): the unit goes
+		 * down, result oom-kill (KillMode= as a stop; with kill the
+		 * kernel took the whole cgroup already); continue: nothing */
+		if (spec->oom_policy == UNIT_OOM_CONTINUE || f->checking)
+			break;
+		if (f->state == SVC_STOPPING) {
+			set_result(f, FSM_RESULT_OOM_KILL);
+			break;
+		}
+		if (f->state != SVC_RUNNING && f->state != SVC_STARTING)
+			break;
+		set_result(f, FSM_RESULT_OOM_KILL);
+		a->disarm = true;
 		if (f->ctl_alive && f->sub == FSM_SUB_RELOAD)
 			f->sub = FSM_SUB_RUNNING;
 		enter_signal(f, spec, FSM_SUB_STOP_SIGTERM, now, a);

@@ -57,6 +57,7 @@ enum fsm_event {
 	FSM_RELOAD,       /* svcctl reload NAME: ExecReload=, or SIGHUP for notify-reload */
 	FSM_WATCHDOG,     /* WatchdogSec= passed without WATCHDOG=1 (or WATCHDOG=trigger) */
 	FSM_CONDITION,    /* the Condition*=/Assert*= check ended; status: FSM_COND_* */
+	FSM_OOM,          /* the OOM killer killed a process of the unit (not the main one) */
 	FSM_EVENT_MAX,
 };
 
@@ -100,6 +101,7 @@ enum fsm_result {
 	FSM_RESULT_EXEC_CONDITION,/* ExecCondition= said skip (exit 1..254): not a failure */
 	FSM_RESULT_UNHEALTHY,     /* its health check failed HealthRetries= times */
 	FSM_RESULT_ASSERT,        /* an Assert*= was not met (systemd's job result "assert") */
+	FSM_RESULT_OOM_KILL,      /* the OOM killer killed a process of it (OOMPolicy=stop/kill) */
 };
 
 /* What KillMode= does at one step of a stop (fsm_kill_plan). */
@@ -189,6 +191,8 @@ struct fsm_input {
 	int status;               /* wait status for FSM_EXITED, FSM_CONTROL_EXITED */
 	bool main_known;          /* FSM_EXITED of a forking unit's first process: the
 				     daemon's pid is known (PIDFile=, or guessed) */
+	bool oom;                 /* FSM_EXITED, FSM_CONTROL_EXITED: the OOM killer
+				     killed that process (its SIGKILL) */
 };
 
 void fsm_init(struct fsm *f);

@@ -463,6 +463,21 @@ out:
 	return r;
 }
 
+bool plan_apparmor_enabled(void)
+{
+	static int enabled = -1;   /* read once: the LSM does not come and go */
+
+	if (enabled < 0) {
+		char c = 0;
+		int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+
+		enabled = fd >= 0 && read(fd, &c, 1) == 1 && c == 'Y';
+		if (fd >= 0)
+			(void)close(fd);
+	}
+	return enabled > 0;
+}
+
 int plan_cmd_init(const struct unit_spec *spec, const struct unit_cmd *c,
 		  const struct plan_env *env, char *path, struct exec_plan *plan, char ***ret_xargv,
 		  char *err, size_t errlen)
@@ -497,8 +512,15 @@ int plan_cmd_init(const struct unit_spec *spec, const struct unit_cmd *c,
 	plan->n_groups = (size_t)idp->n_groups;
 	plan->cgroup_fd = -1;
 	plan->join_pidfd = -1;
+	plan->ignore_sigpipe = spec->ignore_sigpipe;   /* '+' too, as systemd */
 	if (privileged)
 		return 0;
+	/* AppArmorProfile=: as systemd, ignored where AppArmor is not enabled;
+	 * sandboxing, so not for '+' */
+	if (spec->apparmor_profile && plan_apparmor_enabled()) {
+		plan->apparmor_optional = spec->apparmor_profile[0] == '-';
+		plan->apparmor_profile = spec->apparmor_profile + plan->apparmor_optional;
+	}
 	if (spec->namespaces)
 		plan->clone_flags = rootfs_clone_flags(spec->namespaces);
 	plan->no_new_privs = spec->no_new_privileges;

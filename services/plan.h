@@ -54,6 +54,9 @@ int plan_exec_find(const struct unit_spec *spec, size_t cmd, const struct plan_e
  * capability or seccomp limits; '!'/'!!' without User=/Group=). */
 int plan_cmd_find(const struct unit_spec *spec, const struct unit_cmd *c,
 		  const struct plan_env *env, char **ret_path, char *err, size_t errlen);
+/* AppArmor is enabled in the kernel (systemd's mac_apparmor_use): read once. */
+bool plan_apparmor_enabled(void);
+
 int plan_cmd_init(const struct unit_spec *spec, const struct unit_cmd *c,
 		  const struct plan_env *env, char *path, struct exec_plan *plan, char ***ret_xargv,
 		  char *err, size_t errlen);

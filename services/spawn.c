@@ -325,6 +325,35 @@ out:
 }
 
 /* The service itself: stdio, cwd, ids, exec. Never returns. */
+/* AppArmorProfile=: the profile the exec changes to, as aa_change_onexec()
+ * writes it ("exec NAME" to the attr file of the AppArmor LSM, the older
+ * shared one where the kernel has no per-LSM directory). The parent plans
+ * this only when AppArmor is enabled. */
+static int child_apparmor(const char *profile)
+{
+	char buf[300];
+	size_t n = 0;
+	int fd;
+
+	fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memcpy(buf, "exec ", 5);
+	n = 5;
+	while (*profile && n < sizeof(buf) - 1)
+		buf[n++] = *profile++;
+	if (write(fd, buf, n) != (ssize_t)n) {
+		int e = errno ? errno : EIO;
+
+		(void)close(fd);
+		return -e;
+	}
+	(void)close(fd);
+	return 0;
+}
+
 static __attribute__((noreturn)) void child_exec(const struct exec_plan *p, int chan)
 {
 	const char *step = "set up stdio";
@@ -353,6 +382,11 @@ static __attribute__((noreturn)) void child_exec(const struct exec_plan *p, int 
 	r = child_listen_fds(p, top);
 	if (r < 0)
 		child_fail(chan, "pass sockets", -r);
+	if (p->apparmor_profile) {
+		r = child_apparmor(p->apparmor_profile);
+		if (r < 0 && !p->apparmor_optional)
+			child_fail(chan, "change AppArmor profile", -r);
+	}
 	r = child_privileges(p, &step);
 	if (r < 0)
 		child_fail(chan, step, -r);
@@ -378,6 +412,11 @@ static __attribute__((noreturn)) void child_exec(const struct exec_plan *p, int 
 	r = seccomp_child_load(p);
 	if (r < 0)
 		child_fail(chan, "load seccomp filter", -r);
+	if (p->ignore_sigpipe) {   /* IgnoreSIGPIPE=yes, systemd's default */
+		struct sigaction ign = { .sa_handler = SIG_IGN };
+
+		(void)sigaction(SIGPIPE, &ign, NULL);
+	}
 	execve(p->path, p->argv, p->envp);
 	child_fail(chan, "execute", errno);
 }

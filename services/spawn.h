@@ -75,6 +75,11 @@ struct exec_plan {
 	/* Limit*=, UMask=, Nice=, scheduling, OOM score, terminal (attrs.h) */
 	struct exec_attrs attrs;
 
+	/* issue 16 */
+	bool ignore_sigpipe;       /* IgnoreSIGPIPE=: SIGPIPE ignored across the exec */
+	const char *apparmor_profile;   /* AppArmorProfile= to change to on exec, NULL: none */
+	bool apparmor_optional;    /* its '-': a failure to change is ignored */
+
 	/* process group */
 	bool foreground;           /* own process group, foreground of the tty
 				      on fd 0 (entrypoint COMMAND); else setsid */

@@ -10,6 +10,8 @@
  *   svc-spawn.c   starting a unit's main and control processes, the spawn
  *                 channels, Type=forking's PIDFile=
  *   svc-cond.c    Condition*=/Assert*= through a checking child
+ *   svc-oom.c     OOMPolicy=: the OOM killer's kills in the unit's cgroup
+ *   svc-ipc.c     RemoveIPC=: the user's IPC objects removed by a child at stop
  *   svc-deps.c    the dependency graph as it moves units (ordering,
  *                 requirement, Conflicts=, Upholds=), svc_verify
  *   svc-load.c    loading, on-demand instances, svc_reload()
@@ -86,6 +88,16 @@ void svc_ctl_spawn_close(struct svc *s);
 bool svc_ctl_spawn_poll(struct svc *s);
 int svc_forking_main(struct svc *s, pid_t *ret);
 void svc_spawn_setup(struct svc *s);
+
+/* svc-oom.c */
+void svc_oom_setup(struct svc *s);
+void svc_oom_watch(struct svc *s);
+void svc_oom_unwatch(struct svc *s);
+bool svc_oom_killed(struct svc *s);
+
+/* svc-ipc.c */
+void svc_ipc_changed(struct svc *s, enum svc_state old);
+bool svc_ipc_reaped(pid_t pid, int status);
 
 /* svc-cond.c */
 void svc_cond_cancel(struct svc *s);

@@ -120,6 +120,35 @@ static pid_t pid_in_unit_ns(pid_t pid)
 	return (pid_t)last;
 }
 
+/* Delegate= and OOMPolicy=kill, once per definition and cgroup (beside its
+ * limits). Delegate=: the v2 cgroup to User= (root's when there is none:
+ * nothing to hand over); a hybrid host whose v2 holds no controllers still
+ * lets the unit make sub-cgroups and move its processes there, without
+ * controllers to enable (cgroup.subtree_control stays empty). */
+static void svc_cg_hand_over(struct svc *s)
+{
+	const struct unit_spec *spec = s->spec;
+	const struct unit_ident *id = &spec->ident;
+	int r;
+
+	if (spec->delegate || s->cg_delegated) {
+		uid_t uid = spec->delegate && id->set ? id->uid : 0;
+		gid_t gid = spec->delegate && id->set ? id->gid : 0;
+
+		r = cg_unit_delegate(s->cg, uid, gid);
+		if (r == -ENOENT && spec->delegate)
+			svc_warn_add(s, "Delegate=: no cgroup v2 hierarchy: nothing delegated");
+		else if (r < 0 && spec->delegate)
+			svc_warn_add(s, "Delegate=: unable to hand the cgroup over: %s", strerror(-r));
+		s->cg_delegated = spec->delegate && r == 0;
+	}
+	if (spec->oom_policy != UNIT_OOM_KILL)
+		return;   /* a fresh cgroup has memory.oom.group 0: no write */
+	r = cg_unit_oom_group(s->cg, true);
+	if (r < 0 && r != -EOPNOTSUPP)   /* v1: svc-oom.c kills the rest itself */
+		svc_warn_add(s, "OOMPolicy=kill: unable to set memory.oom.group: %s", strerror(-r));
+}
+
 /* Start a process of the unit: ExecStart= number cmd (0: the unit starts;
  * more: the next command of a Type=oneshot), or with hook set the control
  * process for command cmd of that Exec*= list. A control process runs
@@ -317,11 +346,14 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 			if (r < 0)
 				goto fail_bpf;
 			s->cg_applied = spec;
+			svc_cg_hand_over(s);
 		}
 		if (!s->cg && bpf_needs_cg(s, spec, err, sizeof(err))) {
 			r = -ENOENT;
 			goto fail_bpf;
 		}
+		if (s->cg && (!control || !s->oom_watching))
+			svc_oom_watch(s);   /* the baseline of this run (or its first hook's) */
 		if (s->cg) {
 			join_cg = cg_unit_v2_open(s->cg);   /* -1, ENOENT: no v2 */
 			if (join_cg < 0 && errno != ENOENT) {

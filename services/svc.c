@@ -197,6 +197,8 @@ static void cgroup_release(struct svc *s)
 		return;
 	s->wait_empty = false;
 	freeze_unwatch(s);   /* the events fd belongs to the cgroup */
+	svc_oom_unwatch(s);  /* so does the OOM one */
+	s->cg_delegated = false;
 	ev_timer_stop(svc_mgr.loop, &s->kill_timer);
 	cg_unit_free(s->cg);
 	s->cg_applied = NULL;
@@ -647,7 +649,9 @@ void svc_event_in(struct svc *s, enum fsm_event ev, int status, bool main_known)
 
 	for (int guard = 0; guard < 4096 && more; guard++) {
 		struct fsm_input in = { .event = ev, .now_usec = now_usec(), .status = status,
-					.main_known = main_known };
+					.main_known = main_known,
+					.oom = (ev == FSM_EXITED || ev == FSM_CONTROL_EXITED) &&
+					       s->oom_exit };
 		struct fsm_actions a;
 		enum svc_state old;
 		bool changed;
@@ -660,6 +664,7 @@ void svc_event_in(struct svc *s, enum fsm_event ev, int status, bool main_known)
 			log_debug("%s: %s (%s)", s->spec->name, svc_state_name(s),
 				  fsm_sub_to_string(s->fsm.sub));
 			on_end(s, old);
+			svc_ipc_changed(s, old);
 		}
 		more = svc_apply(s, &a, &ev, &status);
 		main_known = false;
@@ -1058,12 +1063,14 @@ static void ctl_exited(struct svc *s, int status)
 	} else if (WEXITSTATUS(status) != 0) {
 		log_info("%s: %s exited with code %d", s->spec->name, key, WEXITSTATUS(status));
 	}
+	s->oom_exit = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && svc_oom_killed(s);
 	svc_event(s, FSM_CONTROL_EXITED, status);
+	s->oom_exit = false;
 }
 
 bool svc_child_exited(pid_t pid, int status)
 {
-	if (health_child_exited(pid, status) || svc_cond_reaped(pid))
+	if (health_child_exited(pid, status) || svc_cond_reaped(pid) || svc_ipc_reaped(pid, status))
 		return true;
 	for (size_t i = 0; i < svc_mgr.n; i++) {
 		struct svc *s = svc_mgr.v[i];
@@ -1161,7 +1168,11 @@ bool svc_child_exited(pid_t pid, int status)
 			if (!main_known)
 				log_err("%s: %s", s->spec->name, s->error);
 		}
+		/* OOMPolicy=: was that SIGKILL the OOM killer's? */
+		s->oom_exit = !spawn_failed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+			      svc_oom_killed(s);
 		svc_event_in(s, spawn_failed ? FSM_SPAWN_FAILED : FSM_EXITED, status, main_known);
+		s->oom_exit = false;
 		if (svc_freeable(s)) {
 			svc_free(s);   /* else once its cgroup is empty (svc_empty_check) */
 			svc_deps_update();   /* its dependents now miss it */
@@ -1213,6 +1224,7 @@ struct svc *svc_new(struct unit_spec *spec)
 	s->cond_verdict = -1;
 	s->condition_result = s->assert_result = -1;
 	svc_cond_setup(s);
+	svc_oom_setup(s);
 	if (logbuf_init(&s->log, svc_mgr.cfg.log_size ? svc_mgr.cfg.log_size : LOGBUF_DEFAULT) < 0) {
 		free(s);
 		return NULL;
@@ -1264,6 +1276,7 @@ void svc_free(struct svc *s)
 	ev_timer_stop(svc_mgr.loop, &s->watchdog);
 	svc_cond_cancel(s);
 	freeze_unwatch(s);
+	svc_oom_unwatch(s);
 	svc_notify_close(s);
 	svc_mainpid_forget(s);
 	for (int i = 0; i < 2; i++) {

@@ -116,6 +116,15 @@ struct svc {
 
 	struct cg_unit *cg;
 	const struct unit_spec *cg_applied;   /* the spec whose limits cg has */
+	bool cg_delegated;            /* Delegate=: cg's v2 directory was handed over */
+
+	/* OOMPolicy= (services/svc-oom.c) */
+	ev_io oom_io;                 /* the cgroup's OOM events */
+	ev_timer oom_timer;           /* v1: looks again after an event */
+	uint64_t oom_seen;            /* OOM kills counted at the last look */
+	unsigned oom_rechecks;
+	bool oom_watching;            /* oom_seen is a baseline of this cgroup */
+	bool oom_exit;                /* the main process's SIGKILL was the OOM killer's */
 	struct rootfs_plan *root;
 
 	char *warnings[SVC_WARN_MAX];

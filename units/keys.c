@@ -2062,6 +2062,86 @@ static int p_preserve(struct key_ctx *c, const struct key_def *k, const char *v)
 	return 0;
 }
 
+/* ---- issue 16: Delegate=, AppArmorProfile=, OOMPolicy= ---------------- */
+
+/* The controllers systemd 252 knows (cgroup_controller_table). */
+static const char *const delegate_names[] = {
+	"cpu", "cpuacct", "cpuset", "io", "blkio", "memory", "devices", "pids",
+	"bpf-firewall", "bpf-devices", "bpf-foreign", "bpf-socket-bind",
+	"bpf-restrict-network-interfaces",
+};
+
+/* Delegate=: a boolean, or controller names (which mean yes and add up, as
+ * systemd's config_parse_delegate); empty resets to no. A name systemd does
+ * not know is a warning, ignored, as there. */
+static int p_delegate(struct key_ctx *c, const struct key_def *k, const char *v)
+{
+	char ***field = FIELD(c, k, char **), **words = NULL;
+	bool b;
+	int r;
+
+	if (!*v || unit_parse_bool(v, &b) == 0) {
+		char **e = unit_strv_new();
+
+		if (!e)
+			return -ENOMEM;
+		unit_strv_free(*field);
+		*field = e;
+		c->spec->delegate = *v && b;
+		return 0;
+	}
+	r = split_list(c, k, v, &words);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; words[i]; i++) {
+		char *w;
+
+		if (lookup(delegate_names, N_ELEM(delegate_names), words[i]) < 0) {
+			keys_warn(c, c->lineno, "%s=: unknown cgroup controller \"%s\": ignored",
+				  k->name, words[i]);
+			continue;
+		}
+		if (unit_strv_contains(*field, words[i]))
+			continue;
+		w = strdup(words[i]);
+		if (!w || (r = unit_strv_push(field, w)) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	unit_strv_free(words);
+	if (r == 0)
+		c->spec->delegate = true;
+	return r;
+}
+
+/* AppArmorProfile=: one profile name, a leading '-' (kept) makes it
+ * optional; empty resets. The kernel takes any printable name without
+ * blanks, up to a page; svcinit bounds it lower. */
+static int p_apparmor(struct key_ctx *c, const struct key_def *k, const char *v)
+{
+	const char *n = *v == '-' ? v + 1 : v;
+
+	if (!*v)
+		return set_str(FIELD(c, k, char *), NULL);
+	if (!*n || strlen(n) > 255)
+		return kerr(c, k, "invalid profile name \"%s\" (1 to 255 characters)", v);
+	for (const char *p = n; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return kerr(c, k, "invalid profile name \"%s\" (no blanks or control "
+				    "characters)", v);
+	return set_str(FIELD(c, k, char *), v);
+}
+
+static const char *const oom_policy_names[] = {
+	[UNIT_OOM_STOP] = "stop", [UNIT_OOM_CONTINUE] = "continue", [UNIT_OOM_KILL] = "kill",
+};
+
+const char *unit_oom_policy_to_string(enum unit_oom_policy p)
+{
+	return p < UNIT_OOM_POLICY_MAX ? oom_policy_names[p] : "unknown";
+}
+
 /* The field f of struct unit_spec, compared as kind. */
 #define F(f, kind) { offsetof(struct unit_spec, f), sizeof(((struct unit_spec *)0)->f), kind }
 #define SCALAR(f) F(f, FK_SCALAR)
@@ -2362,6 +2442,16 @@ static const struct key_def keys[] = {
 	{ "RequiredBy", INST, p_install, .field = STRV(required_by), .spec = SPW },
 	{ "Also", INST, p_install, .field = STRV(also), .spec = SPW },
 	{ "DefaultInstance", INST, p_instance, .field = STR(default_instance), .spec = SP },
+	/* issue 16 */
+	{ "DefaultDependencies", SEC_UNIT, p_bool, .field = SCALAR(default_dependencies), .dflt = 1 },
+	{ "PermissionsStartOnly", SVC, p_bool, .field = SCALAR(permissions_start_only) },
+	{ "IgnoreSIGPIPE", SVC, p_bool, .field = SCALAR(ignore_sigpipe), .dflt = 1 },
+	{ "RemoveIPC", SVC, p_bool, .field = SCALAR(remove_ipc) },
+	{ "Delegate", SVC, p_delegate, .field = STRV(delegate_controllers),
+	  .also = SCALAR(delegate) },
+	{ "AppArmorProfile", SVC, p_apparmor, .field = STR(apparmor_profile), .spec = SP },
+	{ "OOMPolicy", SVC, p_enum, .field = SCALAR(oom_policy), .dflt = UNIT_OOM_STOP,
+	  NAMES(oom_policy_names) },
 };
 
 #define N_KEYS N_ELEM(keys)
@@ -2682,6 +2772,18 @@ void keys_check(struct key_ctx *c)
 		c->path = l.path;
 		keys_error(c, l.line, "OverlayUpper=: needs Overlay=yes");
 	}
+	/* PermissionsStartOnly=yes: every control command (all but ExecStart=)
+	 * runs as with '+', full privileges outside User= and the sandbox; as
+	 * systemd 252, which clears EXEC_APPLY_SANDBOXING for every control
+	 * process, ExecCondition= included. A drop-in may set it after the
+	 * commands: applied here, at the end. */
+	if (s->permissions_start_only)
+		for (int h = 0; h < UNIT_HOOK_MAX; h++)
+			for (size_t i = 0; i < s->hooks[h].n; i++)
+				s->hooks[h].v[i].flags = (s->hooks[h].v[i].flags &
+							  ~(unsigned)(UNIT_CMD_NO_SETUID |
+								      UNIT_CMD_AMBIENT)) |
+							 UNIT_CMD_PRIVILEGED;
 	/* StandardInput=tty*: output follows it unless said otherwise (systemd's
 	 * StandardOutput=inherit, StandardError=inherit) */
 	if (s->attrs.std_input >= UNIT_INPUT_TTY && s->attrs.std_input <= UNIT_INPUT_TTY_FAIL) {

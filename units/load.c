@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "units/load.h"
+#include "units/targets.h"
 #include "units/unit.h"
 #include "units/value.h"
 
@@ -1017,6 +1018,16 @@ int unit_load_all(const struct unit_load_config *cfg, struct unit_diag *diag,
 		}
 	}
 	r = l.err;
+	if (r == 0) {
+		/* orders through targets, DefaultDependencies= (units/targets.h):
+		 * before the rewrite drops the targets */
+		size_t dropped = 0;
+
+		r = unit_targets_order(l.v, l.n, &dropped);
+		if (r == 0 && dropped)
+			note(&l, "units: %zu orders through targets left out (more than %d After= "
+			     "in a unit)", dropped, UNIT_LIST_MAX);
+	}
 	for (size_t i = 0; r == 0 && i < l.n; i++)
 		r = spec_deps_rewrite(&l, l.v[i]);
 	if (r < 0)

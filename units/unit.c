@@ -182,6 +182,8 @@ void unit_spec_free(struct unit_spec *s)
 	unit_strv_free(s->sandbox.no_exec_paths);
 	unit_strv_free(s->sandbox.temporary_filesystem);
 	unit_attrs_free(&s->attrs);
+	unit_strv_free(s->delegate_controllers);
+	free(s->apparmor_profile);
 	free(s);
 }
 
@@ -274,6 +276,15 @@ static int spec_new(const char *name, const char *path, struct unit_spec **ret)
 	if (r < 0) {
 		unit_spec_free(s);
 		return r;
+	}
+	/* issue 16's keys: systemd's defaults */
+	s->ignore_sigpipe = true;
+	s->default_dependencies = true;
+	s->oom_policy = UNIT_OOM_STOP;
+	s->delegate_controllers = unit_strv_new();
+	if (!s->delegate_controllers) {
+		unit_spec_free(s);
+		return -ENOMEM;
 	}
 	*ret = s;
 	return 0;

@@ -170,6 +170,8 @@ enum unit_dir {
 	UNIT_DIR_N,
 };
 enum unit_preserve { UNIT_PRESERVE_NO, UNIT_PRESERVE_YES, UNIT_PRESERVE_RESTART };
+/* OOMPolicy= (systemd.service(5)) */
+enum unit_oom_policy { UNIT_OOM_STOP, UNIT_OOM_CONTINUE, UNIT_OOM_KILL, UNIT_OOM_POLICY_MAX };
 struct unit_attrs {
 	struct unit_rlimit rlimits[UNIT_RLIMIT_N];   /* indexed by RLIMIT_* */
 	int umask;                      /* UMask=, default 0022 */
@@ -357,6 +359,16 @@ struct unit_spec {
 
 	struct unit_attrs attrs;        /* process attributes (see above) */
 
+	/* systemd's keys of issue 16 (units/keys.c; each says where it acts) */
+	bool permissions_start_only;    /* PermissionsStartOnly=: control commands as with '+' */
+	bool ignore_sigpipe;            /* IgnoreSIGPIPE=, default yes */
+	bool default_dependencies;      /* DefaultDependencies=, default yes */
+	bool remove_ipc;                /* RemoveIPC=: the user's IPC objects go at stop */
+	bool delegate;                  /* Delegate=: yes or a controller list */
+	char **delegate_controllers;    /* Delegate=LIST (empty for yes) */
+	char *apparmor_profile;         /* AppArmorProfile=, "-NAME": optional; NULL: none */
+	enum unit_oom_policy oom_policy;   /* OOMPolicy=, default stop */
+
 	/* [Install]: read, stored, acted on by the loader */
 	char **alias;                   /* Alias=: full names ("web.service") */
 	char **wanted_by;
@@ -481,6 +493,7 @@ static inline bool unit_status_set_has(const struct unit_status_set *set, int co
 const char *unit_type_to_string(enum unit_type t);
 const char *unit_restart_to_string(enum unit_restart r);
 const char *unit_kill_mode_to_string(enum unit_kill_mode m);
+const char *unit_oom_policy_to_string(enum unit_oom_policy p);
 const char *unit_hook_key(enum unit_hook h);   /* "ExecStartPre" */
 /* Type=notify or notify-reload: the unit says READY=1 */
 static inline bool unit_type_notifies(enum unit_type t)

@@ -474,6 +474,7 @@ static const unsigned targets[SVC_STATE_MAX][FSM_EVENT_MAX] = {
 		[FSM_PAUSE] = T(PAUSED),
 		[FSM_WATCHDOG] = T(STOPPING),
 		[FSM_HEALTH_OK] = T(RUNNING), [FSM_HEALTH_FAIL] = T(STOPPING),
+		[FSM_OOM] = T(STOPPING),
 	},
 	[SVC_RUNNING] = {
 		[FSM_RESTART] = T(STARTING) | T(STOPPING),
@@ -488,6 +489,8 @@ static const unsigned targets[SVC_STATE_MAX][FSM_EVENT_MAX] = {
 		[FSM_RELOAD] = T(RUNNING),
 		[FSM_WATCHDOG] = T(STOPPING),
 		[FSM_HEALTH_FAIL] = T(STOPPING),
+		/* FAILED: nothing of it was alive any more */
+		[FSM_OOM] = T(STOPPING) | T(FAILED) | T(RESTARTING),
 	},
 	[SVC_PAUSED] = {
 		[FSM_RESTART] = T(STARTING) | T(STOPPING),
@@ -1188,6 +1191,60 @@ static void test_watchdog(void **state)
 	assert_int_equal(f.state, SVC_EXITED);
 }
 
+/* OOMPolicy=: an OOM kill of another process stops the unit (stop, kill)
+ * with result oom-kill, or changes nothing (continue); the main process's
+ * own SIGKILL from the OOM killer is that result too. */
+static void test_oom_policy(void **state)
+{
+	struct unit_spec s;
+	struct fsm f;
+	struct fsm_actions a;
+	struct fsm_input in = { .event = FSM_EXITED, .status = SIGKILL, .oom = true };
+
+	(void)state;
+	spec_defaults(&s);
+	s.restart = UNIT_RESTART_NO;
+	s.oom_policy = UNIT_OOM_CONTINUE;
+	fsm_init(&f);
+	step(&f, &s, FSM_START, 0, 0);
+	step(&f, &s, FSM_SPAWNED, 0, 0);
+	assert_int_equal(f.state, SVC_RUNNING);
+	step(&f, &s, FSM_OOM, 1 * SEC, 0);
+	assert_int_equal(f.state, SVC_RUNNING);
+	assert_int_equal(f.result, FSM_RESULT_NONE);
+
+	s.oom_policy = UNIT_OOM_STOP;
+	a = step(&f, &s, FSM_OOM, 2 * SEC, 0);
+	assert_int_equal(f.state, SVC_STOPPING);
+	assert_true(a.kill && a.kill_plan.main_sig == SIGTERM);
+	step(&f, &s, FSM_EXITED, 3 * SEC, SIGTERM);
+	assert_int_equal(f.state, SVC_FAILED);
+	assert_string_equal(fsm_result_to_string(f.result), "oom-kill");
+
+	/* the main process itself: oom-kill rather than signal, and Restart=
+	 * on-failure restarts it (on-abort would not) */
+	s.oom_policy = UNIT_OOM_KILL;
+	s.restart = UNIT_RESTART_ON_FAILURE;
+	fsm_init(&f);
+	step(&f, &s, FSM_START, 0, 0);
+	step(&f, &s, FSM_SPAWNED, 0, 0);
+	in.now_usec = 1 * SEC;
+	fsm_step(&f, &s, &in, &a);
+	assert_int_equal(f.result, FSM_RESULT_OOM_KILL);
+	assert_int_equal(f.state, SVC_RESTARTING);
+	assert_false(fsm_restart_wanted(&s, FSM_RESULT_OOM_KILL, -1, SIGKILL) == false);
+	s.restart = UNIT_RESTART_ON_ABORT;
+	assert_false(fsm_restart_wanted(&s, FSM_RESULT_OOM_KILL, -1, SIGKILL));
+	/* with continue, the same SIGKILL is a plain signal */
+	s.oom_policy = UNIT_OOM_CONTINUE;
+	s.restart = UNIT_RESTART_NO;
+	fsm_init(&f);
+	step(&f, &s, FSM_START, 0, 0);
+	step(&f, &s, FSM_SPAWNED, 0, 0);
+	fsm_step(&f, &s, &in, &a);
+	assert_int_equal(f.result, FSM_RESULT_SIGNAL);
+}
+
 static void test_pidfile_parse(void **state)
 {
 	pid_t p = 0;
@@ -1575,6 +1632,7 @@ int main(void)
 		cmocka_unit_test(test_forking_and_remain),
 		cmocka_unit_test(test_pidfile_parse),
 		cmocka_unit_test(test_watchdog),
+		cmocka_unit_test(test_oom_policy),
 		cmocka_unit_test(test_conditions),
 	};
 

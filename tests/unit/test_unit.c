@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "units/keys.h"
+#include "units/targets.h"
 #include "units/unit.h"
 #include "units/value.h"
 
@@ -1744,6 +1745,14 @@ static const struct {
 	{ "RequiredBy", false, { "multi-user.target", "b.target" } },
 	{ "Also", false, { "x.socket", "y.socket" } },
 	{ "DefaultInstance", false, { "i", "j" } },
+	/* issue 16 */
+	{ "DefaultDependencies", true, { "no" } },
+	{ "PermissionsStartOnly", false, { "yes" } },
+	{ "IgnoreSIGPIPE", false, { "no" } },
+	{ "RemoveIPC", false, { "yes" } },
+	{ "Delegate", false, { "yes", "memory", "pids memory" } },
+	{ "AppArmorProfile", false, { "a", "-b" } },
+	{ "OOMPolicy", false, { "continue", "kill" } },
 	{ "HealthCheck", false, { "exec:/bin/true", "exec:true x", "tcp:127.0.0.1:80",
 				  "http://[::1]:8080/healthz" } },
 	{ "HealthIntervalSec", false, { "1s", "5min" } },
@@ -1831,6 +1840,89 @@ static void test_spec_equal_keys(void **state)
 
 /* HealthCheck= and its keys: the defaults hold when a key is not given (and
  * when it is given empty), each kind is parsed, bad values name the key. */
+/* Issue 16's keys: defaults, PermissionsStartOnly= on the control commands
+ * whatever the order, Delegate= lists, errors. */
+static void test_issue16_keys(void **state)
+{
+	struct unit_spec *s;
+
+	(void)state;
+	s = parse_ok(MINIMAL);
+	assert_true(s->ignore_sigpipe);
+	assert_true(s->default_dependencies);
+	assert_false(s->permissions_start_only);
+	assert_false(s->remove_ipc);
+	assert_false(s->delegate);
+	assert_int_equal(s->oom_policy, UNIT_OOM_STOP);
+	assert_null(s->apparmor_profile);
+	unit_spec_free(s);
+
+	/* the key after the commands, a '!' command: all of them as '+' */
+	s = parse_ok("[Service]\nUser=nobody\nExecStart=/bin/true\nExecStartPre=!/bin/a\n"
+		     "ExecStop=/bin/b\nExecCondition=/bin/c\nPermissionsStartOnly=yes\n");
+	assert_int_equal(s->hooks[UNIT_HOOK_START_PRE].v[0].flags, UNIT_CMD_PRIVILEGED);
+	assert_int_equal(s->hooks[UNIT_HOOK_STOP].v[0].flags, UNIT_CMD_PRIVILEGED);
+	assert_int_equal(s->hooks[UNIT_HOOK_CONDITION].v[0].flags, UNIT_CMD_PRIVILEGED);
+	assert_int_equal(s->exec_start[0].flags, 0);
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nExecStartPre=-/bin/a\n");
+	assert_int_equal(s->hooks[UNIT_HOOK_START_PRE].v[0].flags, UNIT_CMD_IGNORE);
+	unit_spec_free(s);
+
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDelegate=memory pids\nDelegate=pids io\n"
+		     "OOMPolicy=kill\nAppArmorProfile=-%n\nIgnoreSIGPIPE=no\n");
+	assert_true(s->delegate);
+	assert_strv(s->delegate_controllers, STRV("memory", "pids", "io"));
+	assert_int_equal(s->oom_policy, UNIT_OOM_KILL);
+	assert_string_equal(s->apparmor_profile, "-t.service");
+	assert_false(s->ignore_sigpipe);
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDelegate=memory\nDelegate=no\n");
+	assert_false(s->delegate);
+	assert_strv(s->delegate_controllers, EMPTY);
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDelegate=yes\nDelegate=\n");
+	assert_false(s->delegate);
+	unit_spec_free(s);
+
+	expect_error("[Service]\nExecStart=/bin/true\nOOMPolicy=later\n",
+		     "t.service:3: OOMPolicy=: invalid value \"later\" (expected stop, continue or kill)");
+	expect_error("[Service]\nExecStart=/bin/true\nIgnoreSIGPIPE=perhaps\n",
+		     "t.service:3: IgnoreSIGPIPE=: invalid boolean \"perhaps\"");
+	expect_error("[Service]\nExecStart=/bin/true\nAppArmorProfile=a\tb\n",
+		     "t.service:3: AppArmorProfile=: invalid profile name");
+	expect_error("[Service]\nExecStart=/bin/true\nDefaultDependencies=no\n",
+		     "t.service:3: DefaultDependencies=: not allowed in [Service]");
+}
+
+/* Orders through targets (units/targets.c): After=T.target follows the
+ * units Before=T.target; DefaultDependencies=yes adds sysinit.target and
+ * basic.target (and what basic.target is After=). */
+static void test_targets_order(void **state)
+{
+	struct unit_spec *v[4];
+	size_t dropped = 1;
+
+	(void)state;
+	v[0] = parse_ok("[Unit]\nDefaultDependencies=no\nBefore=sysinit.target\n"
+			"[Service]\nExecStart=/bin/true\n");
+	v[1] = parse_ok("[Service]\nExecStart=/bin/true\n");
+	v[2] = parse_ok("[Unit]\nDefaultDependencies=no\nAfter=x.target\n"
+			"[Service]\nExecStart=/bin/true\n");
+	v[3] = parse_ok("[Unit]\nDefaultDependencies=no\nBefore=x.target sockets.target\n"
+			"[Service]\nExecStart=/bin/true\n");
+	for (int i = 0; i < 4; i++)
+		snprintf(v[i]->name, sizeof(v[i]->name), "u%d", i);
+	assert_int_equal(unit_targets_order(v, 4, &dropped), 0);
+	assert_int_equal(dropped, 0);
+	assert_strv(v[0]->after, EMPTY);                 /* no defaults, nothing after */
+	assert_strv(v[1]->after, STRV("u0", "u3"));      /* sysinit; basic: sockets.target */
+	assert_strv(v[2]->after, STRV("x.target", "u3"));
+	assert_strv(v[3]->after, EMPTY);
+	for (int i = 0; i < 4; i++)
+		unit_spec_free(v[i]);
+}
+
 static void test_health_keys(void **state)
 {
 	struct unit_spec *s;
@@ -1946,6 +2038,8 @@ int main(void)
 		cmocka_unit_test(test_spec_equal),
 		cmocka_unit_test(test_spec_equal_keys),
 		cmocka_unit_test(test_health_keys),
+		cmocka_unit_test(test_issue16_keys),
+		cmocka_unit_test(test_targets_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
