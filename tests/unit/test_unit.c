@@ -1641,6 +1641,8 @@ static const struct {
 	{ "WatchdogSec", false, { "5s", "1min" } },
 	{ "NotifyAccess", false, { "main", "all" } },
 	{ "NoNewPrivileges", false, { "yes" } },
+	{ "BusName", false, { "org.example.A", "org.example.B" } },
+	{ "DynamicUser", false, { "yes" } },
 	{ "CapabilityBoundingSet", false, { "CAP_KILL", "~", "", "~CAP_KILL" } },
 	{ "AmbientCapabilities", false, { "CAP_KILL", "CAP_CHOWN" } },
 	{ "SystemCallFilter", false, { "read", "~read", "~read:EPERM", "@mount" } },
