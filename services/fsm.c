@@ -1069,14 +1069,15 @@ bool fsm_step(struct fsm *f, const struct unit_spec *spec, const struct fsm_inpu
 		break;
 
 	case FSM_BUS:
-		if (!bus_waits(f, spec))
+		if (spec->type != UNIT_DBUS)
 			break;
 		if (in->status && f->state == SVC_STARTING && f->sub == FSM_SUB_START) {
-			/* the name has an owner: started (systemd.service(5)) */
+			/* the name has an owner: started (systemd.service(5));
+			 * or the bus went away meanwhile (bus_absent): as simple */
 			a->disarm = true;
 			enter_start_post(f, spec, now, a);
-		} else if (!in->status && f->sub == FSM_SUB_RUNNING && f->main_alive &&
-			   (f->state == SVC_RUNNING || f->state == SVC_STARTING)) {
+		} else if (!in->status && !f->bus_absent && f->sub == FSM_SUB_RUNNING &&
+			   f->main_alive && (f->state == SVC_RUNNING || f->state == SVC_STARTING)) {
 			/* released: "no longer functional", its processes are
 			 * stopped (ExecStop=, KillSignal=), the end says the result */
 			a->disarm = true;
