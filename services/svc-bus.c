@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,7 +75,7 @@ static void send_all(int fd, int out, const void *buf, size_t len)
 			continue;
 		if (n <= 0)
 			fail(out, "N", "unable to write to the bus: %s",
-				      n < 0 ? strerror(errno) : "closed");
+			     n < 0 ? strerror(errno) : "closed");
 		p += n;
 		len -= (size_t)n;
 	}
@@ -121,8 +122,8 @@ static void authenticate(int fd, int out)
 			continue;
 		if (m <= 0)
 			fail(out, "N", "no answer to AUTH: %s",
-				      m < 0 ? (errno == EAGAIN ? "timed out" : strerror(errno)) :
-				      "closed");
+			     m < 0 ? (errno == EAGAIN ? "timed out" : strerror(errno)) :
+			     "closed");
 		if (buf[len] == '\n')
 			break;
 		if (++len >= sizeof(buf) - 1)
@@ -134,7 +135,7 @@ static void authenticate(int fd, int out)
 	r = dbus_auth_reply(buf);
 	if (r < 0)
 		fail(out, "N", "AUTH EXTERNAL %s", r == -EACCES ? "rejected" :
-			      "answered with something else");
+		     "answered with something else");
 	send_all(fd, out, "BEGIN\r\n", 7);
 }
 
@@ -155,8 +156,8 @@ static int handle(int out, const char *name, const struct dbus_msg *m, int *owne
 	if (m->type == DBUS_ERROR && m->reply_serial >= SERIAL_HELLO &&
 	    m->reply_serial <= SERIAL_HAS)
 		fail(out, "N", "%s: %s", m->reply_serial == SERIAL_HELLO ? "Hello" :
-			      m->reply_serial == SERIAL_MATCH ? "AddMatch" : "NameHasOwner",
-			      m->error_name);
+		     m->reply_serial == SERIAL_MATCH ? "AddMatch" : "NameHasOwner",
+		     m->error_name);
 	if (m->type == DBUS_METHOD_RETURN && m->reply_serial == SERIAL_HAS) {
 		if (!m->have_bool)
 			fail(out, "N", "NameHasOwner: no boolean in its answer");
@@ -189,8 +190,8 @@ static void watch(int fd, int out, const char *name)
 			continue;
 		if (n <= 0)
 			fail(out, setup ? "N" : "G", "%s", n == 0 ? "the bus closed the "
-				      "connection" : errno == EAGAIN ? "the bus did not answer in time" :
-				      strerror(errno));
+			     "connection" : errno == EAGAIN ? "the bus did not answer in time" :
+			     strerror(errno));
 		len += (size_t)n;
 		for (;;) {
 			struct dbus_msg m;
@@ -241,6 +242,20 @@ static void child(int fd, int out, const struct sockaddr_un *sa, socklen_t salen
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	(void)prctl(PR_SET_NAME, "svcinit-bus", 0, 0, 0);
+	/* it lives as long as the unit: none of PID 1's descriptors (listening
+	 * sockets, pipes of other units) may stay open in it; its two become
+	 * 3 and 4 */
+	{
+		int a = fcntl(fd, F_DUPFD, 10), b = fcntl(out, F_DUPFD, 10);
+
+		if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
+			_exit(1);
+		fd = 3;
+		out = 4;
+		if (syscall(SYS_close_range, 5u, ~0u, 0u) < 0)
+			for (int i = 5; i < 65536; i++)
+				(void)close(i);
+	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);

@@ -7,6 +7,7 @@ to svcinit as DBUS_SYSTEM_BUS_ADDRESS: the host's /run/dbus is never used."""
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 from conftest import SVCINIT, poll_until, unit_text
 from harness import PY
@@ -73,8 +74,8 @@ call(2, "RequestName", "su", pad(string(name), 4) + struct.pack("<I", 0))
 print("requested", name, flush=True)
 if release:
     wait_file(release)
+    print("releasing", name, flush=True)
     call(3, "ReleaseName", "s", string(name))
-    print("released", name, flush=True)
 wait_file("/nonexistent/never")
 """
 
@@ -127,13 +128,19 @@ def test_ready_when_the_name_is_claimed_and_stopped_when_released(svcinit, workd
         u = si.unit("svc")
         assert u["state"] == "starting", u
         assert u["main_pid"], u
+        # the watcher keeps none of PID 1's descriptors: stdio, the bus, its pipe
+        watchers = [p for p in si.ns_procs()
+                    if Path(f"/proc/{p['host']}/comm").read_text().strip() == "svcinit-bus"]
+        assert len(watchers) == 1, si.ns_procs()
+        fds = sorted(int(x) for x in os.listdir(f"/proc/{watchers[0]['host']}/fd"))
+        assert fds == [0, 1, 2, 3, 4], fds
         go.touch()
         si.wait_for("svc", "running")
         assert not [w for w in si.unit("svc").get("warnings", []) if "Type=dbus" in w]
         si.wait_log(r"has an owner")
         # releasing the name stops the unit (systemd.service(5))
         rel.touch()
-        si.wait_log(r"svc: released")
+        si.wait_log(r"svc: releasing")
         si.wait_for(lambda i: i.unit("svc")["state"] not in ("running", "stopping"))
         assert si.unit("svc")["state"] != "failed", si.unit("svc")
         si.wait_log(r"BusName=org\.example\.Svc was released")

@@ -172,3 +172,19 @@ def test_user_names_the_dynamic_user_and_check_is_quiet(svcinit, area, names):
     r = subprocess.run([str(SVCINIT), "--check", str(si.units_dir)], capture_output=True, text=True,
                        timeout=30)
     assert "DynamicUser= is not supported" not in r.stdout + r.stderr, r.stdout + r.stderr
+
+
+def test_with_svcinit_default_isolation(svcinit, area, names):
+    """A native unit with svcinit's own namespaces and overlay root: the same
+    uid range, its state on the host, nothing else of the host writable."""
+    n = names()
+    unit = unit_text(f"/bin/sh {area}/probe.sh {area}/free", namespaces=None,
+                     service=["DynamicUser=yes", f"StateDirectory={n}", "Restart=no"])
+    si = svcinit({n: unit})
+    si.wait_for(n, "running")
+    got = result(n)
+    uid = si.unit(n)["dynamic_uid"]
+    assert FIRST <= uid <= LAST
+    assert f"uid={uid} gid={uid}" in got, got
+    assert "wrote" not in got.replace("wrote /tmp", ""), got
+    assert not (area / "free" / "svcit-dyn-x").exists()
