@@ -300,7 +300,6 @@ static void bus_absent(struct svc *s, const char *why)
 
 	svc_warn_add(s, "Type=dbus: %s: BusName=%s is not watched%s", why, s->spec->bus_name,
 		     starting || !s->fsm.started ? ": started as Type=simple" : "");
-	log_warn("%s: Type=dbus: %s", s->spec->name, why);
 	s->fsm.bus_absent = true;
 	if (starting)
 		svc_event(s, FSM_BUS, 1);
@@ -308,7 +307,7 @@ static void bus_absent(struct svc *s, const char *why)
 
 static void bus_line(struct svc *s, char *line)
 {
-	const char *reason = line[1] == ' ' ? line + 2 : "";
+	const char *reason = line[0] && line[1] == ' ' ? line + 2 : "";
 
 	switch (line[0]) {
 	case 'O':
