@@ -58,7 +58,7 @@ SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps
 # the pieces of the cgroup code beside services/cgroup.c
 SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-oom.c services/cgroup-move.c services/cgroup-bpf.c services/bpf.c services/pidfile.c
 # the pieces of the running units beside services/svc.c
-SVC_SRCS  += services/svc-notify.c services/svc-spawn.c services/svc-cond.c services/svc-oom.c services/svc-ipc.c services/svc-deps.c services/svc-load.c
+SVC_SRCS  += services/svc-notify.c services/svc-spawn.c services/svc-cond.c services/svc-oom.c services/svc-ipc.c services/svc-deps.c services/svc-load.c services/svc-bus.c services/svc-dyn.c services/dbus.c
 LIB_SRCS  := lib/log.c
 INIT_SRCS := init/calendar-cli.c init/status-trig.c init/main.c init/loop.c init/shutdown.c init/machine.c init/outer.c init/ctl.c init/status.c init/status-out.c init/proto.c
 CTL_SRCS  := init/svcctl.c init/svcctl-exec.c init/svcctl-top.c services/nsenter.c
@@ -71,7 +71,7 @@ CTL_OBJS  := $(CTL_SRCS:%.c=$(B)/%.o)
 CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 
 # pure code: no root, no kernel state
-UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_cgfilter $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd $(B)/tests/test_ipc
+UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_cgfilter $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd $(B)/tests/test_ipc $(B)/tests/test_dbus
 # the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
 KERNEL_TESTS := $(B)/tests/kernel/test_isolation $(B)/tests/kernel/test_reaper
 
@@ -127,6 +127,10 @@ $(B)/tests/test_load: tests/unit/test_load.c $(UNIT_OBJS) $(B)/lib/log.o
 $(B)/tests/test_proto: tests/unit/test_proto.c $(B)/init/proto.o $(B)/services/notify.o $(B)/services/passfd.o $(B)/services/logbuf.o $(UNIT_OBJS) $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+$(B)/tests/test_dbus: tests/unit/test_dbus.c $(B)/services/dbus.o $(B)/units/value.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
 $(B)/tests/test_passfd: tests/unit/test_passfd.c $(B)/services/passfd.o $(B)/lib/log.o
 	@mkdir -p $(dir $@)

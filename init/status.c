@@ -235,6 +235,11 @@ static void status_json_one(const struct status_out *o, struct svc *s)
 		status_printf(o, ",\"pid\":%d,\"main_pid\":%d", (int)s->main_pid, (int)s->main_pid);
 	else
 		status_printf(o, ",\"pid\":null,\"main_pid\":null");
+	/* DynamicUser=: the uid it holds while it runs, null when none */
+	if (s->dyn_uid)
+		status_printf(o, ",\"dynamic_uid\":%u", (unsigned)s->dyn_uid);
+	else
+		status_printf(o, ",\"dynamic_uid\":null");
 	status_printf(o, ",\"ready\":%s,\"waiting\":%s,\"restarts\":%u", svc_is_ready(s) ? "true" : "false",
 		   svc_is_waiting(s) ? "true" : "false", s->restarts);
 	if (s->have_exit && !s->exit_signal)
@@ -381,6 +386,16 @@ void status_show(const struct status_out *o, const struct svc *s)
 	status_printf(o, "RestartUSec=%s\n", t);
 	status_printf(o, "MainPID=%d\n", s->main_pid > 0 ? (int)s->main_pid : 0);
 	status_printf(o, "ControlPID=%d\n", s->ctl.pid > 0 ? (int)s->ctl.pid : 0);
+	if (s->dyn_uid) {   /* systemd's UID=/GID= of a unit with a dynamic user */
+		status_printf(o, "UID=%u\n", (unsigned)s->dyn_uid);
+		status_printf(o, "GID=%u\n", (unsigned)s->spec->ident.gid);
+	} else if (sp->dynamic_user) {
+		status_printf(o, "UID=[not set]\nGID=[not set]\n");
+	}
+	if (sp->bus_name)
+		status_printf(o, "BusName=%s\n", sp->bus_name);
+	if (sp->dynamic_user)
+		status_printf(o, "DynamicUser=yes\n");
 	status_printf(o, "NRestarts=%u\n", s->restarts);
 	status_printf(o, "ExecMainPID=%d\n", (int)s->exec_main_pid);
 	/* CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3; 0: none yet */

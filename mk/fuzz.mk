@@ -23,7 +23,7 @@ FUZZ_ALL_CFLAGS = $(WARN) $(DEFS) $(DEPS_CFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
                   $(if $(filter 1,$(FUZZ_SKIP_KNOWN)),-DFUZZ_SKIP_KNOWN_BUGS)
 
 FZ           := $(B)/fuzz
-FUZZ_TARGETS := fuzz_unit fuzz_proto fuzz_notify fuzz_deps
+FUZZ_TARGETS := fuzz_unit fuzz_proto fuzz_notify fuzz_deps fuzz_dbus
 
 fuzz_unit_SRCS     := tests/fuzz/fuzz_unit.c tests/fuzz/inih_guard.c $(UNIT_SRCS)
 fuzz_unit_LDFLAGS  := -Wl,--wrap=ini_parse_stream
@@ -35,6 +35,8 @@ fuzz_notify_SRCS   := tests/fuzz/fuzz_notify.c tests/fuzz/ancillary.c services/n
 fuzz_notify_MAXLEN := 16384
 fuzz_deps_SRCS     := tests/fuzz/fuzz_deps.c services/deps.c $(UNIT_SRCS)
 fuzz_deps_MAXLEN   := 4096
+fuzz_dbus_SRCS     := tests/fuzz/fuzz_dbus.c services/dbus.c
+fuzz_dbus_MAXLEN   := 70000
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-clean \
         $(addprefix fuzz-run-,$(FUZZ_TARGETS)) $(addprefix fuzz-replay-,$(FUZZ_TARGETS))

@@ -102,6 +102,212 @@ static int make_one(const char *base, const char *name, mode_t mode, bool chown_
 	return r;
 }
 
+/* ---- DynamicUser= -------------------------------------------------------- */
+
+#define DIRS_CHOWN_BUDGET 100000  /* entries chowned at one start, at most */
+
+/* Every entry below the directory fd (depth bounded, never a symlink
+ * followed, never another file system) owned by uid:gid. false when the
+ * budget ran out. */
+static bool chown_contents(int fd, dev_t dev, uid_t uid, gid_t gid, int depth, long *budget)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	bool done = true;
+
+	if (!d) {
+		(void)close(fd);
+		return true;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (--*budget < 0) {
+			done = false;
+			break;
+		}
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if ((st.st_uid != uid || st.st_gid != gid) &&
+		    fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;   /* e.g. a read-only mount below: left as it is */
+		if (S_ISDIR(st.st_mode) && st.st_dev == dev && depth < 256) {
+			int sub = openat(dirfd(d), e->d_name, DIR_OPEN);
+
+			if (sub >= 0 && !chown_contents(sub, dev, uid, gid, depth + 1, budget)) {
+				done = false;
+				break;
+			}
+		}
+	}
+	(void)closedir(d);
+	return done;
+}
+
+/* base/private, root's and 0700: what a recycled uid cannot reach. */
+static int open_private(const char *base)
+{
+	int fd = open_base(base), pfd;
+
+	if (fd < 0)
+		return fd;
+	pfd = open_component(fd, "private", 0700, true);
+	(void)close(fd);
+	if (pfd < 0)
+		return pfd;
+	if (fchown(pfd, 0, 0) < 0 || fchmod(pfd, 0700) < 0) {
+		int r = -errno;
+
+		(void)close(pfd);
+		return r;
+	}
+	return pfd;
+}
+
+/* StateDirectory=NAME of a DynamicUser= (systemd.exec(5)): the directory is
+ * base/private/NAME, and base/NAME a symlink to it ("private/NAME", with a
+ * "../" per component of a nested NAME). A real directory base/NAME of an
+ * earlier static run is moved there first. Its tree is chowned to the uid
+ * it runs as now when the directory's owner differs (another uid last
+ * time). */
+static int make_private(const struct unit_spec *spec, const char *base, const char *name,
+			mode_t mode, const char **ret_what)
+{
+	const struct unit_ident *id = &spec->ident;
+	char priv[PATH_MAX], target[PATH_MAX], buf[PATH_MAX], *leaf, *c, *next;
+	int fd, pfd, lfd, r = 0;
+	size_t depth = 0;
+	struct stat st;
+
+	*ret_what = "create";
+	snprintf(priv, sizeof(priv), "%s/private", base);
+	pfd = open_private(base);
+	if (pfd < 0)
+		return pfd;
+	(void)close(pfd);
+	/* the symlink's directory: base/<all but the last component> */
+	fd = open_base(base);
+	if (fd < 0)
+		return fd;
+	snprintf(buf, sizeof(buf), "%s", name);
+	leaf = strrchr(buf, '/');
+	if (leaf) {
+		*leaf++ = '\0';
+		for (c = buf; c; c = next) {
+			int nfd;
+
+			next = strchr(c, '/');
+			if (next)
+				*next++ = '\0';
+			nfd = open_component(fd, c, 0755, true);
+			(void)close(fd);
+			if (nfd < 0)
+				return nfd;
+			fd = nfd;
+			depth++;
+		}
+	} else {
+		leaf = buf;
+	}
+	/* a real directory from a run without DynamicUser=: moved into private/ */
+	if (fstatat(fd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+		char dst[PATH_MAX];
+		int bfd = open_base(priv), dfd = -1;
+
+		snprintf(dst, sizeof(dst), "%s", name);
+		if (bfd >= 0) {
+			char *slash = strrchr(dst, '/');
+
+			if (slash) {   /* private/<parents> first */
+				*slash = '\0';
+				(void)make_one(priv, dst, 0755, false, 0, 0, ret_what);
+				dfd = openat(bfd, dst, DIR_OPEN);
+				*slash = '/';
+			} else {
+				dfd = fcntl(bfd, F_DUPFD_CLOEXEC, 3);
+			}
+		}
+		*ret_what = "move into private/";
+		if (dfd < 0 || renameat(fd, leaf, dfd, strrchr(dst, '/') ? strrchr(dst, '/') + 1 : dst) < 0)
+			r = -errno;
+		if (bfd >= 0)
+			(void)close(bfd);
+		if (dfd >= 0)
+			(void)close(dfd);
+		if (r < 0) {
+			(void)close(fd);
+			return r;
+		}
+	}
+	/* the directory itself, below private/ */
+	r = make_one(priv, name, mode, false, 0, 0, ret_what);
+	if (r < 0) {
+		(void)close(fd);
+		return r;
+	}
+	*ret_what = "chown";
+	pfd = open_base(priv);
+	lfd = pfd >= 0 ? openat(pfd, name, DIR_OPEN) : -1;
+	if (pfd >= 0)
+		(void)close(pfd);
+	if (lfd < 0 || fstat(lfd, &st) < 0) {
+		r = -errno;
+		if (lfd >= 0)
+			(void)close(lfd);
+		(void)close(fd);
+		return r;
+	}
+	if (st.st_uid != id->uid || st.st_gid != id->gid) {
+		long budget = DIRS_CHOWN_BUDGET;
+		int dup;
+
+		if (fchown(lfd, id->uid, id->gid) < 0) {
+			r = -errno;
+		} else if ((dup = fcntl(lfd, F_DUPFD_CLOEXEC, 3)) >= 0 &&
+			   !chown_contents(dup, st.st_dev, id->uid, id->gid, 0, &budget)) {
+			/* chown_contents closed dup */
+			log_warn("%s: %s/%s: more than %d entries: not all chowned to uid %u",
+				 spec->name, priv, name, DIRS_CHOWN_BUDGET, (unsigned)id->uid);
+		}
+	}
+	(void)close(lfd);
+	if (r < 0) {
+		(void)close(fd);
+		return r;
+	}
+	/* base/NAME -> [../]private/NAME */
+	target[0] = '\0';
+	for (size_t i = 0; i < depth; i++)
+		strcat(target, "../");
+	if (strlen(target) + strlen("private/") + strlen(name) >= sizeof(target)) {
+		(void)close(fd);
+		return -ENAMETOOLONG;
+	}
+	strcat(target, "private/");
+	strcat(target, name);
+	*ret_what = "symlink";
+	if (fstatat(fd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		char cur[PATH_MAX];
+		ssize_t n = S_ISLNK(st.st_mode) ? readlinkat(fd, leaf, cur, sizeof(cur) - 1) : -1;
+
+		if (n >= 0 && (size_t)n == strlen(target) && memcmp(cur, target, (size_t)n) == 0) {
+			(void)close(fd);
+			return 0;
+		}
+		if (!S_ISLNK(st.st_mode)) {
+			(void)close(fd);
+			return -EEXIST;
+		}
+		(void)unlinkat(fd, leaf, 0);
+	}
+	if (symlinkat(target, fd, leaf) < 0)
+		r = -errno;
+	(void)close(fd);
+	return r;
+}
+
 int dirs_prepare(const struct unit_spec *spec, struct plan_env *env, char *err, size_t errlen)
 {
 	const struct unit_attrs *a = &spec->attrs;
@@ -127,8 +333,12 @@ int dirs_prepare(const struct unit_spec *spec, struct plan_env *env, char *err, 
 		for (char **n = a->dirs[d]; *n; n++) {
 			const char *what;
 
-			r = make_one(base, *n, (mode_t)a->dir_mode[d],
-				     d != UNIT_DIR_CONFIGURATION && id->set, id->uid, id->gid, &what);
+			if (dirs_private(spec, (enum unit_dir)d))
+				r = make_private(spec, base, *n, (mode_t)a->dir_mode[d], &what);
+			else
+				r = make_one(base, *n, (mode_t)a->dir_mode[d],
+					     d != UNIT_DIR_CONFIGURATION && id->set, id->uid, id->gid,
+					     &what);
 			if (r < 0) {
 				snprintf(err, errlen, "%s %s %s/%s: %s", what,
 					 unit_dir_key((enum unit_dir)d), base, *n,

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "services/plan.h"
@@ -22,6 +23,17 @@
  * Puts $RUNTIME_DIRECTORY ... (the full paths, ':'-separated) into env.
  * Returns 0 or -errno with err saying what ("unable to " goes before it). */
 int dirs_prepare(const struct unit_spec *spec, struct plan_env *env, char *err, size_t errlen);
+
+/* DynamicUser= (a uid allocated, not a static user): StateDirectory=,
+ * CacheDirectory= and LogsDirectory= live in BASE/private/NAME (BASE/private
+ * root's, 0700, so that a later owner of a recycled uid cannot reach them),
+ * BASE/NAME a symlink to it; the unit's tree is chowned to the uid of this
+ * start when its owner differs. */
+static inline bool dirs_private(const struct unit_spec *spec, enum unit_dir d)
+{
+	return spec->ident.dynamic &&
+	       (d == UNIT_DIR_STATE || d == UNIT_DIR_CACHE || d == UNIT_DIR_LOGS);
+}
 
 /* At the stop (when not preserved): the RuntimeDirectory= entries of spec
  * are renamed away at once (a start right after makes fresh ones) and

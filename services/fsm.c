@@ -130,6 +130,7 @@ const char *fsm_event_to_string(enum fsm_event e)
 	case FSM_HEALTH_OK: return "health-ok";
 	case FSM_HEALTH_FAIL: return "health-fail";
 	case FSM_CONDITION: return "condition";
+	case FSM_BUS: return "bus-name";
 	case FSM_EVENT_MAX: break;
 	}
 	return "unknown";
@@ -397,6 +398,12 @@ static void enter_start_pre(struct fsm *f, const struct unit_spec *spec, struct 
 		return;
 	}
 	enter_start_main(f, spec, a);
+}
+
+/* Type=dbus with a bus to watch BusName= on: ready when the name is taken. */
+static bool bus_waits(const struct fsm *f, const struct unit_spec *spec)
+{
+	return spec->type == UNIT_DBUS && !f->bus_absent;
 }
 
 static bool has_checks(const struct unit_spec *spec)
@@ -755,8 +762,9 @@ static void main_exited(struct fsm *f, const struct unit_spec *spec, const struc
 			enter_start_post(f, spec, now, a);
 			return;
 		}
-		if (r == FSM_RESULT_SUCCESS && unit_type_notifies(spec->type))
-			r = FSM_RESULT_PROTOCOL;   /* gone before READY=1 */
+		if (r == FSM_RESULT_SUCCESS && (unit_type_notifies(spec->type) ||
+						 bus_waits(f, spec)))
+			r = FSM_RESULT_PROTOCOL;   /* gone before READY=1, or before its BusName= */
 		if (r == FSM_RESULT_SUCCESS && spec->type != UNIT_FORKING &&
 		    spec->type != UNIT_ONESHOT) {
 			/* simple/exec that ended before its exec was reported */
@@ -1066,11 +1074,29 @@ bool fsm_step(struct fsm *f, const struct unit_spec *spec, const struct fsm_inpu
 		if (f->state != SVC_STARTING || f->sub != FSM_SUB_START)
 			break;
 		f->spawned_usec = now;
-		/* simple, exec, idle, dbus: up once the exec is done; notify
-		 * waits for READY=1, forking and oneshot for the process's end */
+		/* simple, exec, idle: up once the exec is done; notify waits
+		 * for READY=1, dbus for its BusName= (FSM_BUS; without a bus as
+		 * simple), forking and oneshot for the process's end */
 		if (spec->type != UNIT_NOTIFY && spec->type != UNIT_NOTIFY_RELOAD &&
-		    spec->type != UNIT_FORKING && spec->type != UNIT_ONESHOT)
+		    spec->type != UNIT_FORKING && spec->type != UNIT_ONESHOT && !bus_waits(f, spec))
 			enter_start_post(f, spec, now, a);
+		break;
+
+	case FSM_BUS:
+		if (spec->type != UNIT_DBUS)
+			break;
+		if (in->status && f->state == SVC_STARTING && f->sub == FSM_SUB_START) {
+			/* the name has an owner: started (systemd.service(5));
+			 * or the bus went away meanwhile (bus_absent): as simple */
+			a->disarm = true;
+			enter_start_post(f, spec, now, a);
+		} else if (!in->status && !f->bus_absent && f->sub == FSM_SUB_RUNNING &&
+			   f->main_alive && (f->state == SVC_RUNNING || f->state == SVC_STARTING)) {
+			/* released: "no longer functional", its processes are
+			 * stopped (ExecStop=, KillSignal=), the end says the result */
+			a->disarm = true;
+			enter_stop(f, spec, now, a);
+		}
 		break;
 
 	case FSM_SPAWN_FAILED:

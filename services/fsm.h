@@ -58,6 +58,7 @@ enum fsm_event {
 	FSM_WATCHDOG,     /* WatchdogSec= passed without WATCHDOG=1 (or WATCHDOG=trigger) */
 	FSM_CONDITION,    /* the Condition*=/Assert*= check ended; status: FSM_COND_* */
 	FSM_OOM,          /* the OOM killer killed a process of the unit (not the main one) */
+	FSM_BUS,          /* Type=dbus: status 1 BusName= has an owner now, 0 it was released */
 	FSM_EVENT_MAX,
 };
 
@@ -175,6 +176,8 @@ struct fsm {
 	bool have_main_status;
 	bool ready;               /* running, exited (oneshot), or paused after either */
 	bool checking;            /* STARTING: its conditions are being checked, no process yet */
+	bool bus_absent;          /* Type=dbus: no bus to watch BusName= on this start (svc.c
+				     sets it before the spawn): as Type=simple */
 	enum fsm_result result;   /* of the last run */
 	unsigned restart_step;    /* backoff position, 0 = RestartSec */
 	uint64_t ready_since;     /* usec, for resetting the backoff */

@@ -26,6 +26,7 @@
 
 #define PLAN_ENVFILE_MAX   (64 * 1024)
 #define PLAN_DEFAULT_PATH  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define PLAN_NOLOGIN       "/usr/sbin/nologin"   /* $SHELL of a DynamicUser= (Debian's path) */
 
 /* How svcinit opens a path a unit chose (StandardOutput=file:/append:,
  * StandardError= likewise, EnvironmentFile=): with the unit's file-system
@@ -230,22 +231,72 @@ static int resolve_group(const char *name, gid_t *ret)
 	return 0;
 }
 
+/* DynamicUser='s name: User=, else the unit's name when it is a valid
+ * user name ([A-Za-z_][A-Za-z0-9_-]*, at most 31), else "_du" and a hash
+ * of it (systemd.exec(5)). */
+static void dynamic_user_name(const struct unit_spec *spec, char *buf, size_t size)
+{
+	const char *n = spec->user ? spec->user : spec->name;
+	size_t len = strlen(n);
+	bool ok = len > 0 && len <= 31 && !(n[0] >= '0' && n[0] <= '9') && n[0] != '-';
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+		     (n[i] >= '0' && n[i] <= '9') || n[i] == '_' || n[i] == '-';
+	if (ok || spec->user) {
+		snprintf(buf, size, "%s", n);
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)n[i]) * 1099511628211ull;
+	snprintf(buf, size, "_du%016llx", (unsigned long long)h);
+}
+
 static int resolve_ident(const struct unit_spec *spec, struct unit_ident *id, char *err, size_t errlen)
 {
 	unsigned long n;
 	int r;
 
 	memset(id, 0, sizeof(*id));
-	if (!spec->user && !spec->group && !spec->supplementary_groups[0])
+	if (!spec->user && !spec->group && !spec->supplementary_groups[0] && !spec->dynamic_user)
 		return 0;
 	id->set = true;
 	snprintf(id->home, sizeof(id->home), "/");
 	snprintf(id->shell, sizeof(id->shell), "/bin/sh");
-	if (spec->user) {
+	if (spec->dynamic_user) {
+		/* DynamicUser=: User= names it, else the unit's name; a static
+		 * user of that name is used as it is (systemd.exec(5)) */
+		char name[sizeof(id->user)];
 		struct passwd *pw;
 
+		dynamic_user_name(spec, name, sizeof(name));
 		errno = 0;
-		pw = parse_id(spec->user, &n) == 0 ? getpwuid((uid_t)n) : getpwnam(spec->user);
+		pw = parse_id(name, &n) == 0 ? NULL : getpwnam(name);
+		if (!pw) {
+			id->dynamic = id->dynamic_gid = true;
+			snprintf(id->user, sizeof(id->user), "%s", name);
+			snprintf(id->shell, sizeof(id->shell), "%s", PLAN_NOLOGIN);
+			if (spec->group) {
+				if (resolve_group(spec->group, &id->gid) == 0)
+					id->dynamic_gid = false;   /* a static group */
+			}
+			goto supplementary;
+		}
+	}
+	if (spec->user || spec->dynamic_user) {
+		const char *uname = spec->user ? spec->user : id->user;
+		struct passwd *pw;
+
+		if (!spec->user) {   /* DynamicUser= of a unit whose name is a static user */
+			char name[sizeof(id->user)];
+
+			dynamic_user_name(spec, name, sizeof(name));
+			snprintf(id->user, sizeof(id->user), "%s", name);
+			uname = id->user;
+		}
+		errno = 0;
+		pw = parse_id(uname, &n) == 0 ? getpwuid((uid_t)n) : getpwnam(uname);
 		if (pw) {
 			id->uid = pw->pw_uid;
 			id->gid = pw->pw_gid;
@@ -255,12 +306,12 @@ static int resolve_ident(const struct unit_spec *spec, struct unit_ident *id, ch
 			id->n_groups = UNIT_IDENT_GROUPS_MAX;
 			if (getgrouplist(pw->pw_name, pw->pw_gid, id->groups, &id->n_groups) < 0)
 				id->n_groups = 0;
-		} else if (parse_id(spec->user, &n) == 0) {
+		} else if (parse_id(uname, &n) == 0) {
 			id->uid = (uid_t)n;   /* a bare number need not be in passwd */
 			id->gid = (gid_t)n;
 			snprintf(id->user, sizeof(id->user), "%lu", n);
 		} else {
-			snprintf(err, errlen, "User=%s: no such user", spec->user);
+			snprintf(err, errlen, "User=%s: no such user", uname);
 			return -ESRCH;
 		}
 	}
@@ -271,6 +322,7 @@ static int resolve_ident(const struct unit_spec *spec, struct unit_ident *id, ch
 			return r;
 		}
 	}
+supplementary:
 	for (char **g = spec->supplementary_groups; *g; g++) {
 		if (id->n_groups >= UNIT_IDENT_GROUPS_MAX) {
 			snprintf(err, errlen, "SupplementaryGroups=: more than %d groups",
@@ -330,7 +382,7 @@ int plan_env_init(const struct unit_spec *spec, struct plan_env *env, char *err,
 		snprintf(err, errlen, "%s", idp->error);
 		return -ESRCH;
 	}
-	if (spec->user) {
+	if (spec->user || spec->dynamic_user) {
 		if ((r = plan_env_putf(env, "HOME=%s", idp->home)) < 0 ||
 		    (r = plan_env_putf(env, "USER=%s", idp->user)) < 0 ||
 		    (r = plan_env_putf(env, "LOGNAME=%s", idp->user)) < 0 ||

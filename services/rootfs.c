@@ -33,6 +33,7 @@
 #include <linux/openat2.h>
 
 #include "lib/log.h"
+#include "services/dirs.h"
 #include "services/path.h"
 #include "services/rootfs.h"
 #include "units/attrs.h"
@@ -471,15 +472,38 @@ static int plan_sandbox(struct rootfs_plan *p, const struct unit_sb_plan *sb,
  * again by the child with no symlinks at all. */
 static int plan_dirs(struct rootfs_plan *p, const struct unit_spec *spec, const char **ret_error)
 {
+	static const struct path_ident root_id = { .set = false };
+
 	for (int d = 0; d < UNIT_DIR_N; d++) {
+		/* DynamicUser=: BASE/private is root's 0700 on the host (dirs.c);
+		 * in the unit's root a fresh 0755 tmpfs holds only its own */
+		bool priv = dirs_private(spec, (enum unit_dir)d) && spec->attrs.dirs[d] &&
+			    spec->attrs.dirs[d][0];
+
+		if (priv) {
+			static const char *const tmp_rel[UNIT_DIR_N] = {
+				[UNIT_DIR_STATE] = "var/lib/private",
+				[UNIT_DIR_CACHE] = "var/cache/private",
+				[UNIT_DIR_LOGS] = "var/log/private",
+			};
+			int r = add_mount(p, "mount the DynamicUser= private/ directory", "tmpfs",
+					  tmp_rel[d], MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755");
+
+			if (r < 0)
+				return r;
+		}
 		for (char **n = spec->attrs.dirs[d]; n && *n; n++) {
 			char *host = NULL, *canon, *rel = NULL;
 			struct stat st;
 			int fd, r;
 
-			if (asprintf(&host, "%s/%s", unit_dir_base((enum unit_dir)d), *n) < 0)
+			if (asprintf(&host, "%s/%s%s", unit_dir_base((enum unit_dir)d),
+				     priv ? "private/" : "", *n) < 0)
 				return -ENOMEM;
-			fd = path_open_as(&p->id, AT_FDCWD, host, O_PATH | O_DIRECTORY, 0, 0);
+			/* private/ is root's: opened by svcinit (the unit cannot
+			 * change anything on the way there) */
+			fd = path_open_as(priv ? &root_id : &p->id, AT_FDCWD, host,
+					  O_PATH | O_DIRECTORY, 0, 0);
 			if (fd < 0) {
 				PLAN_ERR("%s=%s: %s", unit_dir_key((enum unit_dir)d), host,
 					 strerror(-fd));
@@ -496,7 +520,7 @@ static int plan_dirs(struct rootfs_plan *p, const struct unit_spec *spec, const 
 			free(rel);
 			if (r < 0)
 				return r;
-			p->steps[p->n_steps - 1].as_unit = true;
+			p->steps[p->n_steps - 1].as_unit = !priv;
 		}
 	}
 	return 0;

@@ -12,6 +12,8 @@
  *   svc-cond.c    Condition*=/Assert*= through a checking child
  *   svc-oom.c     OOMPolicy=: the OOM killer's kills in the unit's cgroup
  *   svc-ipc.c     RemoveIPC=: the user's IPC objects removed by a child at stop
+ *   svc-bus.c     Type=dbus: BusName= watched on the system bus by a child
+ *   svc-dyn.c     DynamicUser=: the uid/gid a unit holds while it runs
  *   svc-deps.c    the dependency graph as it moves units (ordering,
  *                 requirement, Conflicts=, Upholds=), svc_verify
  *   svc-load.c    loading, on-demand instances, svc_reload()
@@ -105,6 +107,17 @@ void svc_cond_verdict(struct svc *s, int verdict, const char *msg);
 void svc_cond_start(struct svc *s);
 bool svc_cond_reaped(pid_t pid);
 void svc_cond_setup(struct svc *s);
+
+/* svc-bus.c */
+int svc_bus_start(struct svc *s);
+void svc_bus_cancel(struct svc *s);
+void svc_bus_sync(struct svc *s);
+bool svc_bus_reaped(pid_t pid);
+void svc_bus_setup(struct svc *s);
+
+/* svc-dyn.c */
+int svc_dyn_acquire(struct svc *s, char *err, size_t errlen);
+void svc_dyn_release(struct svc *s);
 
 /* svc-deps.c */
 const struct unit_spec *svc_def(const struct svc *s);

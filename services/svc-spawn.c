@@ -199,9 +199,6 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 		if (!s->cg || s->cg_applied != spec)
 			svc_warnings_clear(s);
 		svc_warnings_from_spec(s);
-		if (spec->type == UNIT_DBUS)
-			svc_warn_add(s, "Type=dbus: BusName= is not watched on a bus: started as "
-				 "Type=simple");
 		if (spec->type == UNIT_FORKING && (spec->namespaces & UNIT_NS_PID))
 			svc_warn_add(s, "Type=forking: runs without a PID namespace of its own (its "
 				 "PIDFile= names a pid svcinit must see)");
@@ -210,6 +207,9 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 	/* environment: PATH, the user's, then EnvironmentFile=, then Environment= */
 	if (!spec->ident.resolved)   /* resolved at load; a spec from elsewhere */
 		plan_ident_load(s->spec);
+	r = svc_dyn_acquire(s, err, sizeof(err));   /* DynamicUser=: the uid it runs as */
+	if (r < 0)
+		goto fail_msg;
 	r = plan_env_init(spec, &env, err, sizeof(err));
 	if (r < 0)
 		goto fail_msg;
@@ -387,6 +387,8 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 	plan.fd_out = fds[1];
 	plan.fd_err = fds[2];
 
+	if (!control && spec->type == UNIT_DBUS)
+		(void)svc_bus_start(s);   /* BusName= watched from now (or a warning: as simple) */
 	s->ns_degraded = false;
 	r = spawn_start(&plan, &res, &what);
 	if (r == -EPERM && what && strcmp(what, "clone") == 0 && sandbox_degrade(s, &plan))

@@ -552,6 +552,7 @@ static void svc_settle(struct svc *s)
 	}
 	cgroup_release(s);
 	svc_root_release(s);
+	svc_dyn_release(s);   /* its processes are gone: the uid may go to another unit */
 	if (s->spec->attrs.runtime_preserve != UNIT_PRESERVE_YES)
 		dirs_remove_runtime(s->spec);   /* RuntimeDirectoryPreserve= */
 }
@@ -678,6 +679,7 @@ void svc_event_in(struct svc *s, enum fsm_event ev, int status, bool main_known)
 		if (a.action != UNIT_ACTION_NONE && svc_mgr.hooks.action)
 			svc_mgr.hooks.action(s, a.action, a.action_code ? a.action_code : exit_code_of(s));
 	}
+	svc_bus_sync(s);
 	svc_settle(s);
 	health_sync(s);
 }
@@ -1070,7 +1072,8 @@ static void ctl_exited(struct svc *s, int status)
 
 bool svc_child_exited(pid_t pid, int status)
 {
-	if (health_child_exited(pid, status) || svc_cond_reaped(pid) || svc_ipc_reaped(pid, status))
+	if (health_child_exited(pid, status) || svc_cond_reaped(pid) || svc_ipc_reaped(pid, status) ||
+	    svc_bus_reaped(pid))
 		return true;
 	for (size_t i = 0; i < svc_mgr.n; i++) {
 		struct svc *s = svc_mgr.v[i];
@@ -1225,6 +1228,7 @@ struct svc *svc_new(struct unit_spec *spec)
 	s->condition_result = s->assert_result = -1;
 	svc_cond_setup(s);
 	svc_oom_setup(s);
+	svc_bus_setup(s);
 	if (logbuf_init(&s->log, svc_mgr.cfg.log_size ? svc_mgr.cfg.log_size : LOGBUF_DEFAULT) < 0) {
 		free(s);
 		return NULL;
@@ -1275,6 +1279,8 @@ void svc_free(struct svc *s)
 	ev_timer_stop(svc_mgr.loop, &s->pidfile_timer);
 	ev_timer_stop(svc_mgr.loop, &s->watchdog);
 	svc_cond_cancel(s);
+	svc_bus_cancel(s);
+	svc_dyn_release(s);
 	freeze_unwatch(s);
 	svc_oom_unwatch(s);
 	svc_notify_close(s);

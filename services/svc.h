@@ -100,6 +100,16 @@ struct svc {
 	int assert_result;
 	char condition[256];          /* "ConditionPathExists=/x failed", "" */
 
+	/* Type=dbus: BusName= watched on the system bus by a child (svc-bus.c) */
+	pid_t bus_pid;                /* the watching child, 0: none */
+	int bus_fd;                   /* its records, -1 */
+	ev_io bus_io;
+	size_t bus_len;
+	char bus_buf[256];            /* a record being read */
+
+	/* DynamicUser=: the uid (and gid) it holds while it runs, 0: none */
+	uid_t dyn_uid;
+
 	struct logbuf log;            /* the unit's output, for svcctl logs */
 	int notify_fd;                /* Type=notify: the unit's NOTIFY_SOCKET, -1 */
 	ev_io notify_io;

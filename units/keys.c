@@ -311,6 +311,16 @@ static int p_path(struct key_ctx *c, const struct key_def *k, const char *v)
 	return set_str(FIELD(c, k, char *), v);
 }
 
+static int p_bus_name(struct key_ctx *c, const struct key_def *k, const char *v)
+{
+	if (!*v)
+		return set_str(FIELD(c, k, char *), NULL);
+	if (!unit_bus_name_valid(v) || v[0] == ':')
+		return kerr(c, k, "invalid D-Bus name \"%s\" (expected a well-known name such "
+			    "as org.example.Service)", v);
+	return set_str(FIELD(c, k, char *), v);
+}
+
 static int p_ident(struct key_ctx *c, const struct key_def *k, const char *v)
 {
 	if (!*v)
@@ -2281,6 +2291,8 @@ static const struct key_def keys[] = {
 	{ "WatchdogSec", SVC, p_time, .field = SCALAR(watchdog_usec) },
 	{ "NotifyAccess", SVC, p_enum, .field = SCALAR(notify_access), .dflt = UNIT_NOTIFY_DEFAULT,
 	  NAMES(notify_access_names) },
+	{ "BusName", SVC, p_bus_name, .field = STR(bus_name), .spec = SP },
+	{ "DynamicUser", SVC, p_bool, .field = SCALAR(dynamic_user) },
 	{ "NoNewPrivileges", SVC, p_bool, .field = SCALAR(no_new_privileges) },
 	{ "CapabilityBoundingSet", SVC, p_caps, .field = SCALAR(capability_bounding_set),
 	  .also = SCALAR(capability_bounding_set_given), .flags = KF_BOUNDING },
@@ -2638,6 +2650,39 @@ static void sandbox_namespaces(struct unit_spec *s)
 	s->namespaces |= b->ns_added;
 }
 
+/* BusName= without Type= makes it Type=dbus; Type=dbus needs BusName=
+ * (systemd.service(5): "mandatory"; systemd refuses such a unit). */
+static void bus_check(struct key_ctx *c)
+{
+	struct unit_spec *s = c->spec;
+	struct key_loc l = key_loc(c, "Type");
+
+	if (s->bus_name && !l.path)
+		s->type = UNIT_DBUS;
+	if (s->type == UNIT_DBUS && !s->bus_name) {
+		c->path = l.path ? l.path : c->service.path;
+		keys_error(c, l.path ? l.line : c->service.line, "Type=dbus: needs BusName= (the "
+			   "name the service takes on the system bus)");
+	}
+}
+
+/* DynamicUser=yes implies, and cannot be turned off (systemd.exec(5)):
+ * PrivateTmp=yes, NoNewPrivileges=yes, RestrictSUIDSGID=yes, RemoveIPC=yes
+ * (RemoveIPC= is not implemented here yet), ProtectSystem=strict, and
+ * ProtectHome=read-only unless it was given (yes, tmpfs: stronger). */
+static void dynamic_user_implies(struct unit_spec *s)
+{
+	if (!s->dynamic_user)
+		return;
+	s->sandbox.private_tmp = true;
+	s->remove_ipc = true;
+	s->no_new_privileges = true;
+	s->restrict_suid_sgid = true;
+	s->sandbox.protect_system = UNIT_PS_STRICT;
+	if (s->sandbox.protect_home == UNIT_PH_NO)
+		s->sandbox.protect_home = UNIT_PH_READ_ONLY;
+}
+
 /* Variables a unit's commands get besides its Environment= (systemd.exec(5),
  * "Environment Variables in Spawned Processes"): naming one is no mistake. */
 static const char *const env_known[] = {
@@ -2733,6 +2778,8 @@ void keys_check(struct key_ctx *c)
 		keys_error(c, c->exec_more.line, "ExecStart=: more than one command is only "
 			   "allowed with Type=oneshot");
 	}
+	bus_check(c);
+	dynamic_user_implies(s);
 	sandbox_namespaces(s);
 	s->sandbox.namespaces_given = key_loc(c, "Namespaces").path != NULL;
 	check_env_refs(c);

@@ -125,6 +125,7 @@ void unit_spec_free(struct unit_spec *s)
 	for (int h = 0; h < UNIT_HOOK_MAX; h++)
 		keys_cmds_free(s->hooks[h].v, s->hooks[h].n);
 	free(s->pid_file);
+	free(s->bus_name);
 	unit_strv_free(s->pass_environment);
 	unit_strv_free(s->unset_environment);
 	unit_strv_free(s->alias);

@@ -19,6 +19,9 @@
 struct unit_ident {
 	bool resolved;                  /* the lookup was done (error[] says if it failed) */
 	bool set;                       /* switch ids (any of the three keys given) */
+	bool dynamic;                   /* DynamicUser=: uid (and gid unless Group= is a static
+					   group) allocated at each start (services/svc-dyn.c) */
+	bool dynamic_gid;               /* ... gid follows the allocated uid */
 	uid_t uid;
 	gid_t gid;
 	int n_groups;
@@ -303,6 +306,8 @@ struct unit_spec {
 	struct unit_status_set restart_force;    /* RestartForceExitStatus= */
 	uint64_t watchdog_usec;         /* WatchdogSec=, 0: none */
 	enum unit_notify_access notify_access;   /* NotifyAccess= */
+	char *bus_name;                 /* BusName=: Type=dbus is ready once it has an owner */
+	bool dynamic_user;              /* DynamicUser=: a uid/gid of 61184..65519 while it runs */
 
 	bool no_new_privileges;
 	bool capability_bounding_set_given;

@@ -458,6 +458,36 @@ bool unit_ident_valid(const char *s)
 	return true;
 }
 
+/* A D-Bus bus name (the D-Bus Specification, "Bus names"): a well-known
+ * "a.b[.c...]" or a unique ":1.2", at most 255 characters, at least two
+ * elements of [A-Za-z0-9_-], none empty; a well-known name's elements do
+ * not start with a digit. */
+bool unit_bus_name_valid(const char *s)
+{
+	size_t n = strlen(s), elements = 0, elen = 0;
+	bool unique = s[0] == ':';
+
+	if (n == 0 || n > 255)
+		return false;
+	for (const char *p = s + unique; ; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (elen == 0)
+				return false;
+			elements++;
+			elen = 0;
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if (!is_alpha(*p) && !is_digit(*p) && *p != '_' && *p != '-')
+			return false;
+		if (!unique && elen == 0 && is_digit(*p))
+			return false;
+		elen++;
+	}
+	return elements >= 2;
+}
+
 bool unit_path_abs_valid(const char *s)
 {
 	return s[0] == '/' && strlen(s) < PATH_MAX;

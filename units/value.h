@@ -63,6 +63,7 @@ int unit_split_commands(const char *s, char ****ret, const char **ret_error);
 
 bool unit_env_assignment_valid(const char *s);   /* NAME=VALUE, NAME [A-Za-z_][A-Za-z0-9_]* */
 bool unit_ident_valid(const char *s);            /* a user or group (see value.c) */
+bool unit_bus_name_valid(const char *s);         /* a D-Bus name "org.example.Svc" */
 bool unit_path_abs_valid(const char *s);         /* "/..." shorter than PATH_MAX */
 bool unit_hostname_valid(const char *s);         /* RFC 1123, <= 64 bytes */
 

@@ -360,6 +360,59 @@ static void test_notify_timeout_fails(void **state)
 	assert_true(f.ready);
 }
 
+/* Type=dbus: ready once BusName= has an owner (FSM_BUS 1), not at the
+ * exec; stopped when it is released (FSM_BUS 0); an exit 0 before the
+ * name is a protocol failure; without a bus (bus_absent) as simple. */
+static void test_dbus_type(void **state)
+{
+	struct unit_spec s;
+	struct fsm f;
+	struct fsm_actions a;
+
+	(void)state;
+	spec_defaults(&s);
+	s.type = UNIT_DBUS;
+	s.restart = UNIT_RESTART_NO;
+	fsm_init(&f);
+	step(&f, &s, FSM_START, 0, 0);
+	step(&f, &s, FSM_SPAWNED, 0, 0);
+	assert_int_equal(f.state, SVC_STARTING);   /* the exec is not enough */
+	a = step(&f, &s, FSM_BUS, 1 * SEC, 1);
+	assert_true(a.disarm);
+	assert_int_equal(f.state, SVC_RUNNING);
+	a = step(&f, &s, FSM_BUS, 2 * SEC, 1);       /* said again: nothing */
+	assert_int_equal(f.state, SVC_RUNNING);
+	a = step(&f, &s, FSM_BUS, 3 * SEC, 0);       /* released: stopped */
+	assert_int_equal(f.state, SVC_STOPPING);
+	assert_true(a.kill);
+	step(&f, &s, FSM_EXITED, 3 * SEC, SIGTERM);
+	assert_int_not_equal(f.state, SVC_FAILED);
+
+	/* gone with 0 before its name: protocol */
+	fsm_init(&f);
+	step(&f, &s, FSM_START, 0, 0);
+	step(&f, &s, FSM_SPAWNED, 0, 0);
+	step(&f, &s, FSM_EXITED, 1 * SEC, 0);
+	assert_int_equal(f.result, FSM_RESULT_PROTOCOL);
+
+	/* no bus at the spawn: as simple, up at the exec, an exit 0 is fine */
+	fsm_init(&f);
+	step(&f, &s, FSM_START, 0, 0);
+	f.bus_absent = true;
+	step(&f, &s, FSM_SPAWNED, 0, 0);
+	assert_int_equal(f.state, SVC_RUNNING);
+	step(&f, &s, FSM_BUS, 1 * SEC, 0);          /* no watch: nothing to release */
+	assert_int_equal(f.state, SVC_RUNNING);
+
+	/* the bus went away while it was starting (bus_absent, FSM_BUS 1) */
+	fsm_init(&f);
+	step(&f, &s, FSM_START, 0, 0);
+	step(&f, &s, FSM_SPAWNED, 0, 0);
+	f.bus_absent = true;
+	step(&f, &s, FSM_BUS, 1 * SEC, 1);
+	assert_int_equal(f.state, SVC_RUNNING);
+}
+
 static void test_pause_holds_timers(void **state)
 {
 	struct unit_spec s;
@@ -475,6 +528,7 @@ static const unsigned targets[SVC_STATE_MAX][FSM_EVENT_MAX] = {
 		[FSM_WATCHDOG] = T(STOPPING),
 		[FSM_HEALTH_OK] = T(RUNNING), [FSM_HEALTH_FAIL] = T(STOPPING),
 		[FSM_OOM] = T(STOPPING),
+		[FSM_BUS] = T(STARTING) | T(RUNNING) | T(STOPPING),
 	},
 	[SVC_RUNNING] = {
 		[FSM_RESTART] = T(STARTING) | T(STOPPING),
@@ -491,6 +545,7 @@ static const unsigned targets[SVC_STATE_MAX][FSM_EVENT_MAX] = {
 		[FSM_HEALTH_FAIL] = T(STOPPING),
 		/* FAILED: nothing of it was alive any more */
 		[FSM_OOM] = T(STOPPING) | T(FAILED) | T(RESTARTING),
+		[FSM_BUS] = T(STOPPING),
 	},
 	[SVC_PAUSED] = {
 		[FSM_RESTART] = T(STARTING) | T(STOPPING),
@@ -502,7 +557,10 @@ static const unsigned targets[SVC_STATE_MAX][FSM_EVENT_MAX] = {
 		[FSM_RESUME] = T(STARTING) | T(RUNNING),
 	},
 	[SVC_STOPPING] = {
-		[FSM_EXITED] = T(STOPPED) | T(STARTING) | T(STOPPING) | T(RESTARTING) | T(FAILED),
+		/* EXITED: Type=dbus released its name (a stop not asked for) with
+		 * RemainAfterExit=yes */
+		[FSM_EXITED] = T(STOPPED) | T(STARTING) | T(STOPPING) | T(RESTARTING) | T(EXITED) |
+			       T(FAILED),
 		[FSM_CONTROL_EXITED] = T(STOPPED) | T(STARTING) | T(STOPPING) | T(RESTARTING) | T(EXITED) | T(FAILED),
 		[FSM_TIMEOUT] = T(STOPPED) | T(STARTING) | T(STOPPING) | T(RESTARTING) | T(FAILED),
 	},
@@ -745,11 +803,13 @@ static unsigned sweep_spec(const struct unit_spec *s, bool seen[SVC_STATE_MAX][F
 		for (int e = 0; e < FSM_EVENT_MAX; e++) {
 			bool many = e == FSM_EXITED || e == FSM_CONTROL_EXITED;
 
-			for (size_t k = 0; k < (many ? 5u : e == FSM_CONDITION ? 3u : 1u); k++) {
+			for (size_t k = 0; k < (many ? 5u : e == FSM_CONDITION ? 3u :
+						e == FSM_BUS ? 2u : 1u); k++) {
 				struct fsm f = from;
 				struct fsm_input in = { .event = (enum fsm_event)e,
 							.now_usec = now += 1 * MS,
-							.status = e == FSM_CONDITION ? (int)k : statuses[k],
+							.status = e == FSM_CONDITION || e == FSM_BUS ? (int)k :
+								  statuses[k],
 							.main_known = k % 2 == 0 };
 				struct fsm_actions a;
 				bool changed = fsm_step(&f, s, &in, &a), known = false;
@@ -773,7 +833,7 @@ static unsigned sweep_spec(const struct unit_spec *s, bool seen[SVC_STATE_MAX][F
 static void test_sweep_every_cell(void **state)
 {
 	static const enum unit_type types[] = { UNIT_SIMPLE, UNIT_NOTIFY, UNIT_ONESHOT,
-						UNIT_FORKING, UNIT_NOTIFY_RELOAD };
+						UNIT_FORKING, UNIT_NOTIFY_RELOAD, UNIT_DBUS };
 	static const enum unit_restart restarts[] = { UNIT_RESTART_NO, UNIT_RESTART_ON_FAILURE,
 						      UNIT_RESTART_ALWAYS };
 	static char *argv[] = { "true", NULL };
@@ -782,7 +842,7 @@ static void test_sweep_every_cell(void **state)
 	unsigned taken[SVC_STATE_MAX][FSM_EVENT_MAX] = { { 0 } };
 	unsigned steps = 0, states = 0;
 
-	for (size_t t = 0; t < 5; t++) {
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		for (size_t r = 0; r < 3; r++) {
 			for (int burst = 0; burst < 2; burst++) {
 				for (int variant = 0; variant < 3; variant++) {
@@ -1618,6 +1678,7 @@ int main(void)
 		cmocka_unit_test(test_stop_while_restarting),
 		cmocka_unit_test(test_restart_command),
 		cmocka_unit_test(test_notify_timeout_fails),
+		cmocka_unit_test(test_dbus_type),
 		cmocka_unit_test(test_pause_holds_timers),
 		cmocka_unit_test(test_spawn_failure_goes_through_policy),
 		cmocka_unit_test(test_late_reap_of_a_failed_start),

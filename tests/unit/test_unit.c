@@ -1642,6 +1642,8 @@ static const struct {
 	{ "WatchdogSec", false, { "5s", "1min" } },
 	{ "NotifyAccess", false, { "main", "all" } },
 	{ "NoNewPrivileges", false, { "yes" } },
+	{ "BusName", false, { "org.example.A", "org.example.B" } },
+	{ "DynamicUser", false, { "yes" } },
 	{ "CapabilityBoundingSet", false, { "CAP_KILL", "~", "", "~CAP_KILL" } },
 	{ "AmbientCapabilities", false, { "CAP_KILL", "CAP_CHOWN" } },
 	{ "SystemCallFilter", false, { "read", "~read", "~read:EPERM", "@mount" } },
@@ -2007,6 +2009,47 @@ static void test_health_keys(void **state)
 		     "t.service:3: ReadyWhenHealthy=: invalid boolean");
 }
 
+/* BusName= and Type=dbus (systemd.service(5)); DynamicUser= and what it
+ * implies (systemd.exec(5)). */
+static void test_bus_and_dynamic_user_keys(void **state)
+{
+	struct unit_spec *s;
+
+	(void)state;
+	s = parse_ok("[Service]\nExecStart=/bin/true\nBusName=org.example.Svc\n");
+	assert_int_equal(s->type, UNIT_DBUS);   /* the default with BusName= */
+	assert_string_equal(s->bus_name, "org.example.Svc");
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nType=simple\nBusName=org.example.Svc\n");
+	assert_int_equal(s->type, UNIT_SIMPLE);   /* Type= given wins */
+	unit_spec_free(s);
+	expect_error("[Service]\nExecStart=/bin/true\nType=dbus\n",
+		     "t.service:3: Type=dbus: needs BusName=");
+	expect_error("[Service]\nExecStart=/bin/true\nBusName=org\n",
+		     "t.service:3: BusName=: invalid D-Bus name \"org\"");
+	expect_error("[Service]\nExecStart=/bin/true\nBusName=:1.2\n", "invalid D-Bus name");
+	expect_error("[Service]\nExecStart=/bin/true\nDynamicUser=perhaps\n",
+		     "t.service:3: DynamicUser=");
+
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDynamicUser=yes\nPrivateTmp=no\n"
+		     "NoNewPrivileges=no\nProtectSystem=no\n");
+	assert_true(s->dynamic_user);
+	assert_true(s->sandbox.private_tmp);       /* cannot be turned off */
+	assert_true(s->no_new_privileges);
+	assert_true(s->restrict_suid_sgid);
+	assert_true(s->remove_ipc);   /* RemoveIPC=yes is implied too */
+	assert_int_equal(s->sandbox.protect_system, UNIT_PS_STRICT);
+	assert_int_equal(s->sandbox.protect_home, UNIT_PH_READ_ONLY);
+	assert_true(s->namespaces & UNIT_NS_MNT);  /* PrivateTmp= needs it */
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDynamicUser=yes\nProtectHome=tmpfs\n");
+	assert_int_equal(s->sandbox.protect_home, UNIT_PH_TMPFS);   /* stronger: kept */
+	unit_spec_free(s);
+	s = parse_ok("[Service]\nExecStart=/bin/true\nDynamicUser=no\n");
+	assert_false(s->sandbox.private_tmp);
+	unit_spec_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2040,6 +2083,7 @@ int main(void)
 		cmocka_unit_test(test_health_keys),
 		cmocka_unit_test(test_issue16_keys),
 		cmocka_unit_test(test_targets_order),
+		cmocka_unit_test(test_bus_and_dynamic_user_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
