@@ -56,7 +56,7 @@ endif
 UNIT_SRCS := units/calendar.c units/trigger.c units/value.c units/attrs.c units/syscall.c units/sandbox.c units/devices.c units/ipaddr.c units/specifier.c units/exec.c units/keys.c units/ini.c units/unit.c units/load.c units/targets.c
 SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c services/reaper.c services/ipc.c
 # the pieces of the cgroup code beside services/cgroup.c
-SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-oom.c services/cgroup-move.c services/cgroup-bpf.c services/bpf.c services/pidfile.c
+SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-oom.c services/cgroup-bpf.c services/bpf.c services/pidfile.c
 # the pieces of the running units beside services/svc.c
 SVC_SRCS  += services/svc-notify.c services/svc-spawn.c services/svc-cond.c services/svc-oom.c services/svc-ipc.c services/svc-deps.c services/svc-load.c services/svc-bus.c services/svc-dyn.c services/dbus.c
 LIB_SRCS  := lib/log.c

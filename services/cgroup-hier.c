@@ -542,14 +542,6 @@ int cg_init(const char *base, struct cg_ctx **ret_ctx)
 		v1_setup(ctx, ents, n_ents, &pc, base);
 		if (!ctx->have_v2 && ctx->n_v1 == 0)
 			log_warn("cgroup: no usable cgroup hierarchy; units run without cgroups");
-		/* hybrid: v1 accounting joined off the units' start (cgroup-move.c) */
-		if (ctx->have_v2 && ctx->n_v1 > 0) {
-			int m = cg_mover_start(ctx);
-
-			if (m < 0)
-				log_debug("cgroup: no mover thread (%s): units join v1 before exec",
-					  strerror(-m));
-		}
 	}
 	r = 0;
 	*ret_ctx = ctx;
@@ -597,7 +589,6 @@ void cg_free(struct cg_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	cg_mover_stop(ctx);
 	if (ctx->have_v2) {
 		struct cg_hier *h = &ctx->v2;
 

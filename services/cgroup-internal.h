@@ -8,7 +8,6 @@
  *   cgroup.c         a unit's cgroup: create, the child's side, remove
  *   cgroup-limits.c  cg_unit_apply: the limits in v2, else their v1 translation
  *   cgroup-ctl.c     freeze/thaw, events, kill, emptiness, accounting
- *   cgroup-move.c    the thread that joins running units to v1 accounting
  *   cgroup-bpf.c     cg_unit_bpf_apply: device and IP programs, v1 devices
  *   cgroup-oom.c     the OOM killer's kills and events (OOMPolicy=)
  */
@@ -62,13 +61,8 @@ struct cg_ctx {
 	struct cg_hier v1[CG_V1_MAX];
 	size_t n_v1;
 	int v1_of[CTL_N];        /* index in v1[] of a controller used through v1, or -1 */
-	bool mover;              /* the mover runs (cgroup-move.c) */
-	int mover_fd;            /* its pipe, if so */
 };
 
-/* cgroup-move.c: started by cg_init on a hybrid host, stopped by cg_free. */
-int cg_mover_start(struct cg_ctx *ctx);
-void cg_mover_stop(struct cg_ctx *ctx);
 
 /* One unit's cgroup in every hierarchy in use. */
 struct cg_unit {
@@ -80,7 +74,6 @@ struct cg_unit {
 	bool killed;             /* cgroup.kill was written: see cg_unit_clone_into */
 	char *v1_dir[CG_V1_MAX]; /* parallel to ctx->v1[] */
 	int inotify_fd;
-	unsigned limit_ctls;     /* CTL_BIT()s of the controllers its limits use */
 	int bpf_fd[3];           /* programs attached (enum bpf_attach), or -1: cgroup-bpf.c */
 	bool v1_devices;         /* devices.deny/allow written (cgroup-bpf.c's fallback) */
 	int oom_fd;              /* cgroup-oom.c: memory.events inotify / v1 eventfd, -1 */

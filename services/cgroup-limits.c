@@ -128,7 +128,6 @@ int cg_unit_apply(struct cg_ctx *ctx, struct cg_unit *cg, const struct unit_spec
 		/* a hierarchy that cannot be joined: its limits warn below
 		 * ("no ... controller") */
 		(void)cg_unit_need(cg, ctls);
-		cg->limit_ctls = ctls;
 	}
 
 	fmt_u64(mm2, sizeof(mm2), spec->memory_max, "max");

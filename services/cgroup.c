@@ -215,51 +215,29 @@ int cg_unit_v2_open(const struct cg_unit *cg)
 	return open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* May hierarchy i wait for the mover (cgroup-move.c)? Only beside v2 (which
- * holds the unit from its first instruction), only memory and pids, and only
- * without a limit of the unit's there. */
-static bool v1_deferrable(const struct cg_unit *cg, size_t i)
+int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max)
 {
-	const unsigned counted = CTL_BIT(CTL_MEMORY) | CTL_BIT(CTL_PIDS);
-	unsigned ctls = cg->ctx->v1[i].ctls;
+	int n = 0;
 
-	return cg->v2_dir && !cg->killed && cg_mover_ready(cg->ctx) && !(ctls & ~counted) &&
-	       !(ctls & cg->limit_ctls);
-}
-
-int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max, int *ret_n_now)
-{
-	int n = 0, now = 0;
-
-	if (ret_n_now)
-		*ret_n_now = 0;
 	if (!cg)
 		return 0;
-	/* two rounds: those the child joins first, then the mover's */
-	for (int round = 0; round < (ret_n_now ? 2 : 1); round++) {
-		for (size_t i = 0; i < cg->ctx->n_v1 && n < max; i++) {
-			char procs[PATH_MAX];
-			int fd;
+	for (size_t i = 0; i < cg->ctx->n_v1 && n < max; i++) {
+		char procs[PATH_MAX];
+		int fd;
 
-			if (!cg->v1_dir[i] || (ret_n_now && v1_deferrable(cg, i) != (round == 1)) ||
-			    snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->v1_dir[i]) >=
-				    (int)sizeof(procs))
-				continue;
-			fd = open(procs, O_WRONLY | O_CLOEXEC);
-			if (fd < 0) {
-				int r = -errno;
+		if (!cg->v1_dir[i] ||
+		    snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->v1_dir[i]) >= (int)sizeof(procs))
+			continue;
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			int r = -errno;
 
-				while (n > 0)
-					close(fds[--n]);
-				return r;
-			}
-			fds[n++] = fd;
+			while (n > 0)
+				close(fds[--n]);
+			return r;
 		}
-		if (round == 0)
-			now = n;
+		fds[n++] = fd;
 	}
-	if (ret_n_now)
-		*ret_n_now = now;
 	return n;
 }
 

@@ -109,17 +109,7 @@ bool cg_unit_bpf_wanted(const struct cg_unit *cg, const struct unit_spec *spec);
  * descriptor is held per unit between starts: every one of them would be
  * copied into and closed by each child. */
 int cg_unit_v2_open(const struct cg_unit *cg);
-int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max, int *ret_n_now);
-/* ^ the caller closes them. With ret_n_now: the first *ret_n_now are for the
- * child, the rest (hierarchies that only count the unit, cgroup-move.c) for
- * cg_mover_queue once the child is running; without it, all for the child. */
-
-/* The mover (cgroup-move.c): a thread that joins a running unit's pid, and
- * the pids of its v2 cgroup, to the v1 hierarchies that only count it.
- * cg_mover_queue takes copies of fds; 0 or -errno (the unit is then not
- * counted there: a debug log). */
-bool cg_mover_ready(const struct cg_ctx *ctx);
-int cg_mover_queue(struct cg_unit *cg, pid_t pid, const int *fds, int n);
+int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max);   /* caller closes them */
 
 /* Child side, async-signal-safe: move the calling process into the v1
  * cgroups (writes "0" to each fd). Returns 0 or -errno. */

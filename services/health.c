@@ -435,7 +435,7 @@ static void check_start(struct svc *s)
 			snprintf(err, sizeof(err), "open the unit's cgroup.procs: %s", strerror(errno));
 			goto fail_prefix;
 		}
-		n_v1 = cg_unit_v1_procs_fds(s->cg, v1, HEALTH_V1_MAX, NULL);
+		n_v1 = cg_unit_v1_procs_fds(s->cg, v1, HEALTH_V1_MAX);
 		if (n_v1 < 0) {
 			snprintf(err, sizeof(err), "open the unit's v1 cgroups: %s", strerror(-n_v1));
 			n_v1 = 0;

@@ -168,7 +168,7 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 	char err[SVC_ERROR_MAX - sizeof("unable to ")] = "";
 	const char *what = NULL;
 	char *path = NULL, **xargv = NULL;
-	int fds[3] = { -1, -1, -1 }, v1fds[16], n_v1 = 0, n_v1_now = 0, join_fd = -1, join_cg = -1;
+	int fds[3] = { -1, -1, -1 }, v1fds[16], n_v1 = 0, join_fd = -1, join_cg = -1;
 	bool join = false, sandbox, first;
 	int listen_fds[TRIG_FDS_MAX];
 	size_t n_listen = 0;
@@ -363,13 +363,13 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 			}
 			plan.cgroup_fd = join_cg;
 			plan.cgroup_join = !cg_unit_clone_into(s->cg);
-			n_v1 = cg_unit_v1_procs_fds(s->cg, v1fds, 16, &n_v1_now);
+			n_v1 = cg_unit_v1_procs_fds(s->cg, v1fds, 16);
 			if (n_v1 < 0) {
 				svc_warn_add(s, "cgroup: unable to open the v1 hierarchies: %s",
 					 strerror(-n_v1));
-				n_v1 = n_v1_now = 0;
+				n_v1 = 0;
 			}
-			plan.n_v1_procs_fds = n_v1_now;
+			plan.n_v1_procs_fds = n_v1;
 			plan.v1_procs_fds = v1fds;
 		}
 	} else {
@@ -400,13 +400,6 @@ int svc_spawn_proc(struct svc *s, size_t cmd, bool control, enum unit_hook hook)
 	 * for each running unit (about 10 KiB of PID 1's heap a unit) */
 	if (!control && s->root)
 		rootfs_plan_trim(s->root);
-	/* the hierarchies that only count it: joined while it execs */
-	if (n_v1 > n_v1_now) {
-		int m = cg_mover_queue(s->cg, res.pid, v1fds + n_v1_now, n_v1 - n_v1_now);
-
-		if (m < 0)
-			log_debug("%s: not counted in v1 memory and pids: %s", spec->name, strerror(-m));
-	}
 	/* the child runs on; the channel tells how its start went (spawn_cb) */
 	if (control) {
 		s->ctl.pid = res.pid;

@@ -383,12 +383,10 @@ def _v1_path(pid, ctrl):
     return None
 
 
-def test_counted_hierarchies_are_joined_with_what_the_unit_forked(svcinit):
-    """On a hybrid host a unit without memory or task limits joins v1
-    memory and pids (its accounting) while it execs, not before: what it
-    forks at once is moved too, and status counts its tasks and the memory
-    it uses from then on (what it touched before the move stays charged to
-    svcinit's cgroup: v1 no longer moves charges)."""
+def test_counted_hierarchies_hold_what_the_unit_forked(svcinit):
+    """On a hybrid host a unit without memory or task limits still joins
+    v1 memory and pids (its accounting): what it forks at once is there
+    too, and status counts its tasks and the memory it allocates."""
     if not (_hybrid_v1("memory") and _hybrid_v1("pids")):
         pytest.skip("no v1 memory and pids hierarchies beside cgroup v2 on this host")
     alloc = ("until grep -q memory:.*/fork.service /proc/self/cgroup; do sleep 0.05; done; "
@@ -410,8 +408,8 @@ def test_counted_hierarchies_are_joined_with_what_the_unit_forked(svcinit):
 
 
 def test_a_limit_holds_from_the_first_instruction(svcinit):
-    """A hierarchy that carries a limit is joined before the exec: the
-    unit's first command already sees itself in its memory cgroup."""
+    """The v1 hierarchies are joined before the exec: the unit's first
+    command already sees itself in its memory cgroup, under its limit."""
     if not _hybrid_v1("memory"):
         pytest.skip("no v1 memory hierarchy beside cgroup v2 on this host")
     si = svcinit({"lim": iso_unit("/bin/sh -c 'grep memory /proc/self/cgroup; exec sleep 1000'",

@@ -276,7 +276,7 @@ struct clone_args_v2 {
 static pid_t spawn_into(struct cg_unit *cg)
 {
 	struct clone_args_v2 a = { .exit_signal = SIGCHLD };
-	int fds[16], n = cg_unit_v1_procs_fds(cg, fds, 16, NULL), dir = cg_unit_v2_open(cg);
+	int fds[16], n = cg_unit_v1_procs_fds(cg, fds, 16), dir = cg_unit_v2_open(cg);
 	long pid;
 
 	/* as spawn.c does: into the cgroup at clone, or (once cgroup.kill was
@@ -624,107 +624,6 @@ static void test_cg_lifecycle(void **state)
 	assert_int_equal(cg_leftovers(), 0);
 }
 
-/* The path of pid's cgroup in the v1 hierarchy of ctrl, or "". */
-static void v1_of(pid_t pid, const char *ctrl, char *buf, size_t len)
-{
-	char path[64], line[512];
-	FILE *f;
-
-	buf[0] = '\0';
-	xsnprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-
-		if (!b)
-			continue;
-		*b = '\0';
-		if (strcmp(a + 1, ctrl) == 0) {
-			line[strcspn(b + 1, "\n") + (size_t)(b + 1 - line)] = '\0';
-			xsnprintf(buf, len, "%s", b + 1);
-		}
-	}
-	fclose(f);
-}
-
-/* On a hybrid host, memory and pids without a limit are for the mover
- * (cgroup-move.c): none for the child, and the mover joins a running child
- * (and what it forked) to them; a memory limit puts memory back on the
- * child's side. */
-static void test_cg_mover(void **state)
-{
-	struct unit_spec spec = { 0 };
-	struct cg_ctx *ctx = NULL;
-	struct cg_unit *cg = NULL;
-	char *warn[CG_WARN_MAX], want[PATH_MAX], got[PATH_MAX];
-	size_t n_warn = 0;
-	int fds[16], n, now = -1;
-	pid_t pid;
-
-	(void)state;
-	if (!v2_mount[0] || access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) != 0 ||
-	    access("/sys/fs/cgroup/pids/cgroup.procs", F_OK) != 0)
-		skip();
-	assert_int_equal(cg_init(base, &ctx), 0);
-	assert_true(cg_mover_ready(ctx));
-	assert_int_equal(cg_unit_create(ctx, "mv", &cg), 0);
-	n = cg_unit_v1_procs_fds(cg, fds, 16, &now);
-	assert_int_equal(n, 2);
-	assert_int_equal(now, 0);
-
-	/* the child joins nothing itself (spawn_into with no v1 fds) */
-	{
-		struct clone_args_v2 a = { .exit_signal = SIGCHLD, .flags = CLONE_INTO_CGROUP_ };
-		int dir = cg_unit_v2_open(cg);
-
-		assert_true(dir >= 0);
-		a.cgroup = (uint64_t)dir;
-		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-		if (pid == 0) {
-			if (fork() == 0)
-				for (;;)
-					pause();
-			for (;;)
-				pause();
-		}
-		assert_true(pid > 0);
-		close(dir);
-		children[n_children++] = pid;
-	}
-	assert_int_equal(cg_mover_queue(cg, pid, fds, n), 0);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);   /* the mover has its own copies */
-	xsnprintf(want, sizeof(want), "%s/mv.service", base);
-	for (int t = 0; t < 2000; t++) {
-		v1_of(pid, "memory", got, sizeof(got));
-		if (strcmp(got, want) == 0)
-			break;
-		sleep_ms(5);
-	}
-	assert_string_equal(got, want);
-	assert_int_equal(wait_tasks(cg, 2), 2);   /* pids.current: the fork too */
-
-	/* a limit on memory: the child joins memory itself, pids stays deferred */
-	spec.limits_set = UNIT_LIM_MEMORY_MAX;
-	spec.memory_max = 64ull << 20;
-	assert_int_equal(cg_unit_apply(ctx, cg, &spec, warn, &n_warn), 0);
-	for (size_t i = 0; i < n_warn; i++)
-		free(warn[i]);
-	n = cg_unit_v1_procs_fds(cg, fds, 16, &now);
-	assert_int_equal(n, 2);
-	assert_int_equal(now, 1);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
-
-	assert_int_equal(cg_unit_kill(cg, SIGKILL) >= 0, true);
-	reap(pid);
-	assert_true(wait_empty(cg));
-	cg_unit_free(cg);
-	cg_free(ctx);
-}
-
 /* The v1 devices fallback of cg_unit_bpf_apply, where no BPF device
  * program can be attached: the unit's cgroup is taken as one without v2
  * (its v2 directory hidden from cgroup-bpf.c), so DevicePolicy=closed goes
@@ -763,7 +662,7 @@ static void test_cg_devices_v1(void **state)
 	assert_non_null(strstr(buf, "c 10:237 r\n"));
 	assert_null(strstr(buf, "a *:* rwm"));
 
-	n = cg_unit_v1_procs_fds(cg, fds, 16, NULL);
+	n = cg_unit_v1_procs_fds(cg, fds, 16);
 	assert_true(n > 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -1226,7 +1125,6 @@ int main(void)
 		cmocka_unit_test(test_cg_bad_base),
 		cmocka_unit_test(test_cg_lifecycle),
 		cmocka_unit_test(test_cg_devices_v1),
-		cmocka_unit_test(test_cg_mover),
 	};
 	const struct CMUnitTest root_tests[] = {
 		cmocka_unit_test(test_rootfs_flags),
