@@ -75,15 +75,20 @@ def test_fd_survives_a_restart_of_the_service(svcinit):
     si.wait_for("echo.socket", "listening")
     first = ask(("127.0.0.1", port))
     si.wait_for("echo", "running")
-    errors, answers = [], []
+    errors, answers, cut = [], [], []
     stop = threading.Event()
 
     def client():
         while not stop.is_set():
             try:
-                answers.append(ask(("127.0.0.1", port))["pid"])
+                r = ask(("127.0.0.1", port))
             except OSError as e:
                 errors.append(repr(e))
+                continue
+            if "pid" in r:
+                answers.append(r["pid"])
+            else:
+                cut.append(r)   # accepted by the old service, closed as SIGTERM ended it
 
     th = threading.Thread(target=client)
     th.start()
@@ -95,7 +100,10 @@ def test_fd_survives_a_restart_of_the_service(svcinit):
     finally:
         stop.set()
         th.join(30)
-    assert not errors, errors[:3]   # no connection refused, none lost
+    assert not errors, errors[:3]   # no connection refused
+    # none lost in the socket's backlog: only the one the old service had
+    # accepted when it was stopped may go unanswered
+    assert len(cut) <= 1, cut
 
 
 def test_accept_yes_one_instance_per_connection(svcinit):
