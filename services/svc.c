@@ -401,19 +401,18 @@ static void group_signal(struct svc *s, int sig)
 	}
 }
 
-/* The rest of the cgroup first, then the control and the main process: what
- * the main process starts when it gets the signal (a trap's command) is not
- * caught by a round that was meant for what ran before. */
+/* The main and the control process first, then the rest of the cgroup, as
+ * systemd orders it: a shell without a trap for the signal ends before it
+ * can see its child die of it and run its next command (on one CPU the
+ * child's SIGCHLD could wake it between two kill()s). */
 static void svc_kill_plan(struct svc *s, const struct fsm_kill_plan *p)
 {
-	if (p->group_sig && p->group_sig != SIGKILL)
-		group_signal(s, p->group_sig);
-	if (p->control_sig)
-		ctl_signal(s, p->control_sig);
 	if (p->main_sig)
 		svc_signal_main(s, p->main_sig, p->group_sig != 0);
-	if (p->group_sig == SIGKILL)
-		group_signal(s, SIGKILL);
+	if (p->control_sig)
+		ctl_signal(s, p->control_sig);
+	if (p->group_sig)
+		group_signal(s, p->group_sig);
 	if (p->sighup) {   /* SendSIGHUP=: for shells and the like */
 		if (p->main_sig)
 			svc_signal_main(s, SIGHUP, p->group_sig != 0);
