@@ -54,7 +54,7 @@ ifeq ($(REAPER),1)
 ALL_CFLAGS     += -DSVCINIT_REAPER_PROG=\"$(abspath $(REAPER_PROG))\"
 endif
 UNIT_SRCS := units/calendar.c units/trigger.c units/value.c units/attrs.c units/syscall.c units/sandbox.c units/devices.c units/ipaddr.c units/specifier.c units/exec.c units/keys.c units/ini.c units/unit.c units/load.c units/targets.c
-SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c services/reaper.c services/ipc.c
+SVC_SRCS  := services/condition.c services/attrs.c services/dirs.c services/deps.c services/fsm.c services/logbuf.c services/notify.c services/passfd.c services/svc.c services/trig.c services/socket.c services/plan.c services/output.c services/spawn.c services/spawn-vm.c services/seccomp.c services/rootfs.c services/userns.c services/cgroup.c services/path.c services/nsenter.c services/health.c services/reaper.c services/ipc.c
 # the pieces of the cgroup code beside services/cgroup.c
 SVC_SRCS  += services/cgroup-fs.c services/cgroup-hier.c services/cgroup-limits.c services/cgroup-ctl.c services/cgroup-oom.c services/cgroup-bpf.c services/bpf.c services/pidfile.c
 # the pieces of the running units beside services/svc.c
@@ -73,7 +73,7 @@ CG_OBJS   := $(filter $(B)/services/cgroup%,$(SVC_OBJS))
 # pure code: no root, no kernel state
 UNIT_TESTS := $(B)/tests/test_unit $(B)/tests/test_attrs $(B)/tests/test_syntax $(B)/tests/test_load $(B)/tests/test_fsm $(B)/tests/test_deps $(B)/tests/test_condition $(B)/tests/test_proto $(B)/tests/test_seccomp $(B)/tests/test_sandbox $(B)/tests/test_cgfilter $(B)/tests/test_calendar $(B)/tests/test_trigger $(B)/tests/test_passfd $(B)/tests/test_ipc $(B)/tests/test_dbus
 # the kernel tier (tests/kernel): C tests that need root, mounts and cgroups
-KERNEL_TESTS := $(B)/tests/kernel/test_isolation $(B)/tests/kernel/test_reaper
+KERNEL_TESTS := $(B)/tests/kernel/test_isolation $(B)/tests/kernel/test_reaper $(B)/tests/kernel/test_spawn_vm
 
 .PHONY: all test test-unit test-kernel test-integration test-sanitize demo install uninstall clean
 
@@ -178,6 +178,10 @@ $(B)/tests/kernel/test_isolation: tests/kernel/test_isolation.c $(CG_OBJS) $(B)/
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
 $(B)/tests/kernel/test_reaper: tests/kernel/test_reaper.c $(B)/services/reaper.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+$(B)/tests/kernel/test_spawn_vm: tests/kernel/test_spawn_vm.c $(B)/services/spawn-vm.o $(B)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 

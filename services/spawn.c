@@ -41,6 +41,7 @@
 #include "services/rootfs.h"
 #include "services/seccomp.h"
 #include "services/spawn.h"
+#include "services/spawn-vm.h"
 #include "units/trigger.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -580,6 +581,19 @@ static int join_v2_child(int cgroup_fd)
 	return r;
 }
 
+/* The child of spawn_vm_start: svcinit's memory until its exec. */
+static __attribute__((noreturn)) void vm_child_main(const struct exec_plan *p, int chan,
+						    int parent_chan, bool in_cgroup)
+{
+	(void)close(parent_chan);
+	if (p->cgroup_fd >= 0 && !in_cgroup) {
+		int e = join_v2_child(p->cgroup_fd);
+		if (e < 0)
+			child_fail(chan, "join cgroup", -e);
+	}
+	child_main(p, chan, -1);
+}
+
 int spawn_start(const struct exec_plan *p, struct spawn_result *ret, const char **ret_step)
 {
 	int chan[2] = { -1, -1 }, st[2] = { -1, -1 };
@@ -606,6 +620,11 @@ int spawn_start(const struct exec_plan *p, struct spawn_result *ret, const char 
 		goto out;
 	}
 
+	/* no namespaces: a child that shares svcinit's memory until its exec
+	 * (spawn-vm.h); else, or with every spawner busy, a fork */
+	pid = !have_reaper && spawn_vm_eligible(p) ? spawn_vm_start(p, chan[1], chan[0], vm_child_main) : -1;
+	if (pid > 0)
+		goto started;
 	pid = do_clone(p, &in_cgroup);
 	if (pid < 0) {
 		r = -errno;
@@ -624,6 +643,7 @@ int spawn_start(const struct exec_plan *p, struct spawn_result *ret, const char 
 		child_main(p, chan[1], st[1]);
 	}
 
+started:
 	*ret_step = NULL;
 	ret->pid = pid;
 	ret->spawn_fd = chan[0];
