@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,26 +255,53 @@ bool cg_unit_empty(struct cg_unit *cg)
 
 	if (!cg)
 		return true;
-	if (cg->v2_dir && cg_read_kv(cg->v2_dir, "cgroup.events", "populated", &populated) == 0)
+	if (cg->v2_dir && cg_unit_read_kv(cg, &cg->ctx->v2, "cgroup.events", "populated", &populated) == 0)
 		return populated == 0;
 	return count_procs(cg) <= 0;
 }
 
+/* The memory figure's file, kept open: status with 1000 units reads 1000
+ * of them, and an open and a release of a kernfs file cost seven times its
+ * read. A descriptor that went stale (the directory was removed under us)
+ * is opened again once. */
+static int memory_read(struct cg_unit *cg, uint64_t *ret)
+{
+	char buf[64], *end;
+	ssize_t n = -1;
+
+	for (int attempt = 0; attempt < 2 && n < 0; attempt++) {
+		if (cg->mem_fd < 0) {
+			int fd = cg_v2_has(cg, CTL_MEMORY) ?
+				cg_unit_openat(cg, &cg->ctx->v2, "memory.current", O_RDONLY) :
+				cg->ctx->v1_of[CTL_MEMORY] >= 0 && cg_v1_dir_of(cg, CTL_MEMORY) ?
+				cg_unit_openat(cg, &cg->ctx->v1[cg->ctx->v1_of[CTL_MEMORY]],
+					       "memory.usage_in_bytes", O_RDONLY) : -ENOENT;
+
+			if (fd < 0)
+				return fd;
+			cg->mem_fd = fd;
+		}
+		n = pread(cg->mem_fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0) {
+			(void)close(cg->mem_fd);
+			cg->mem_fd = -1;
+		}
+	}
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	errno = 0;
+	*ret = strtoull(buf, &end, 10);
+	return errno || end == buf ? -EINVAL : 0;
+}
+
 uint64_t cg_unit_memory(struct cg_unit *cg)
 {
-	const char *d1;
 	uint64_t v;
 
-	if (!cg)
+	if (!cg || memory_read(cg, &v) < 0)
 		return UINT64_MAX;
-	if (cg_v2_has(cg, CTL_MEMORY) &&
-	    cg_unit_read_u64(cg, &cg->ctx->v2, "memory.current", &v) == 0)
-		return v;
-	if ((d1 = cg_v1_dir_of(cg, CTL_MEMORY)) &&
-	    cg_unit_read_u64(cg, &cg->ctx->v1[cg->ctx->v1_of[CTL_MEMORY]], "memory.usage_in_bytes",
-			     &v) == 0)
-		return v;
-	return UINT64_MAX;
+	return v;
 }
 
 void cg_unit_stats(struct cg_unit *cg, struct cg_stats *ret_stats)

@@ -183,32 +183,62 @@ static int cg_hier_fd(struct cg_hier *h)
 	return h->base_fd;
 }
 
-int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret)
+int cg_unit_openat(const struct cg_unit *cg, struct cg_hier *h, const char *file, int flags)
 {
-	char rel[PATH_MAX], buf[64], *end;
+	char rel[PATH_MAX];
 	int dfd = cg_hier_fd(h), fd;
-	ssize_t n;
 
 	if (dfd < 0)
 		return dfd;
-	if (snprintf(rel, sizeof(rel), "%s/%s", cg->leaf, file) >= (int)sizeof(rel))
+	if (snprintf(rel, sizeof(rel), "%s%s%s", cg->leaf, file ? "/" : "", file ? file : "") >=
+	    (int)sizeof(rel))
 		return -ENAMETOOLONG;
-	fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC);
+	fd = openat(dfd, rel, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* One read: a kernfs file comes whole when the buffer holds it. */
+static int unit_read(const struct cg_unit *cg, struct cg_hier *h, const char *file, char *buf,
+		     size_t size)
+{
+	int fd = cg_unit_openat(cg, h, file, O_RDONLY);
+	ssize_t n;
+
 	if (fd < 0)
-		return -errno;
-	/* a value file comes whole in one read */
+		return fd;
 	do
-		n = read(fd, buf, sizeof(buf) - 1);
+		n = read(fd, buf, size - 1);
 	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
 	(void)close(fd);
 	if (n <= 0)
-		return n < 0 ? -errno : -EINVAL;
+		return n < 0 ? (int)n : -EINVAL;
 	buf[n] = '\0';
+	return 0;
+}
+
+int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret)
+{
+	char buf[64], *end;
+	int r = unit_read(cg, h, file, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
 	errno = 0;
 	*ret = strtoull(buf, &end, 10);
 	if (errno || end == buf)
 		return -EINVAL;
 	return 0;
+}
+
+int cg_unit_read_kv(const struct cg_unit *cg, struct cg_hier *h, const char *file, const char *key,
+		    uint64_t *ret)
+{
+	char buf[4096];
+	int r = unit_read(cg, h, file, buf, sizeof(buf));
+
+	return r < 0 ? r : kv_get(buf, key, ret);
 }
 
 int cg_read_u64(const char *dir, const char *file, uint64_t *ret)

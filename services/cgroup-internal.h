@@ -77,6 +77,8 @@ struct cg_unit {
 	int bpf_fd[3];           /* programs attached (enum bpf_attach), or -1: cgroup-bpf.c */
 	bool v1_devices;         /* devices.deny/allow written (cgroup-bpf.c's fallback) */
 	int oom_fd;              /* cgroup-oom.c: memory.events inotify / v1 eventfd, -1 */
+	int mem_fd;              /* its memory figure's file, opened at the first status
+				    and read again with pread (one system call a unit), -1 */
 	unsigned dirty;          /* UNIT_LIM_* whose files may hold other than the
 				    kernel's default: a fresh cgroup has none, so a
 				    unit without limits costs no write */
@@ -118,6 +120,12 @@ int cg_write(const char *dir, const char *file, const char *val);
  * base: two path components to walk, one read): what status reads per unit.
  * 0 or -errno. */
 int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret);
+/* The same for a "key value" file (cgroup.events, memory.oom_control). */
+int cg_unit_read_kv(const struct cg_unit *cg, struct cg_hier *h, const char *file, const char *key,
+		    uint64_t *ret);
+/* Open the unit's directory in h (file NULL) or a file of it, from h's base
+ * (O_CLOEXEC added). A descriptor or -errno. */
+int cg_unit_openat(const struct cg_unit *cg, struct cg_hier *h, const char *file, int flags);
 bool cg_exists(const char *dir, const char *file);
 /* The number after "key " in a file of "key value" lines (cgroup.events,
  * cpu.stat); -ENOENT without the key. */

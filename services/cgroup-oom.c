@@ -30,11 +30,12 @@ int cg_unit_oom_kills(struct cg_unit *cg, uint64_t *ret)
 	if (!cg)
 		return -EINVAL;
 	if (cg_v2_has(cg, CTL_MEMORY))
-		return cg_read_kv(cg->v2_dir, "memory.events", "oom_kill", ret);
+		return cg_unit_read_kv(cg, &cg->ctx->v2, "memory.events", "oom_kill", ret);
 	d1 = cg_v1_dir_of(cg, CTL_MEMORY);
 	if (!d1)
 		return -ENOENT;
-	return cg_read_kv(d1, "memory.oom_control", "oom_kill", ret);
+	return cg_unit_read_kv(cg, &cg->ctx->v1[cg->ctx->v1_of[CTL_MEMORY]], "memory.oom_control",
+			       "oom_kill", ret);
 }
 
 static int oom_fd_v2(struct cg_unit *cg)

@@ -108,6 +108,7 @@ int cg_unit_create(struct cg_ctx *ctx, const char *name, struct cg_unit **ret_cg
 	for (size_t i = 0; i < N_ELEM(cg->bpf_fd); i++)
 		cg->bpf_fd[i] = -1;
 	cg->oom_fd = -1;
+	cg->mem_fd = -1;
 
 	if (asprintf(&cg->path, "%s/%s",
 		     ctx->have_v2 ? ctx->v2.base : ctx->n_v1 ? ctx->v1[0].base : "", leaf) < 0) {
@@ -212,7 +213,13 @@ int cg_unit_v2_open(const struct cg_unit *cg)
 		errno = ENOENT;
 		return -1;
 	}
-	return open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = cg_unit_openat(cg, &cg->ctx->v2, NULL, O_RDONLY | O_DIRECTORY);
+
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
+	}
+	return fd;
 }
 
 int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max)
@@ -222,19 +229,15 @@ int cg_unit_v1_procs_fds(const struct cg_unit *cg, int *fds, int max)
 	if (!cg)
 		return 0;
 	for (size_t i = 0; i < cg->ctx->n_v1 && n < max; i++) {
-		char procs[PATH_MAX];
 		int fd;
 
-		if (!cg->v1_dir[i] ||
-		    snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->v1_dir[i]) >= (int)sizeof(procs))
+		if (!cg->v1_dir[i])
 			continue;
-		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		fd = cg_unit_openat(cg, &cg->ctx->v1[i], "cgroup.procs", O_WRONLY);
 		if (fd < 0) {
-			int r = -errno;
-
 			while (n > 0)
 				close(fds[--n]);
-			return r;
+			return fd;
 		}
 		fds[n++] = fd;
 	}
@@ -291,6 +294,8 @@ void cg_unit_free(struct cg_unit *cg)
 	cg_unit_bpf_release(cg);
 	if (cg->oom_fd >= 0)
 		close(cg->oom_fd);
+	if (cg->mem_fd >= 0)
+		close(cg->mem_fd);
 	if (cg->v2_dir)
 		rmdir_once(cg->v2_dir);
 	free(cg->v2_dir);

@@ -128,11 +128,7 @@ int output_open_set(struct svc *s, struct svc_output out[2], int child_fds[3],
 			if (i == 1 && os[0]->kind == UNIT_OUTPUT_LOG) {
 				/* both to the log: one pipe, so that their order is
 				 * kept (as under journald); its lines are stdout's */
-				child_fds[2] = fcntl(child_fds[1], F_DUPFD_CLOEXEC, 3);
-				if (child_fds[2] < 0) {
-					*ret_what = "create output pipe";
-					return -errno;
-				}
+				child_fds[2] = child_fds[1];   /* closed once */
 				break;
 			}
 			if (pipe2(p, O_CLOEXEC) < 0) {
@@ -185,8 +181,10 @@ int output_open_set(struct svc *s, struct svc_output out[2], int child_fds[3],
 void output_fds_close(int fds[3])
 {
 	for (int i = 0; i < 3; i++) {
-		if (fds[i] >= 0)
+		/* stdout and stderr may share the log pipe's end */
+		if (fds[i] >= 0 && !(i == 2 && fds[2] == fds[1]))
 			(void)close(fds[i]);
-		fds[i] = -1;
 	}
+	for (int i = 0; i < 3; i++)
+		fds[i] = -1;
 }
