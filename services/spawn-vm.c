@@ -32,6 +32,18 @@
 #include "services/spawn-vm.h"
 #include "units/unit.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VM_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(VM_ASAN)
+#include <sanitizer/asan_interface.h>
+#define VM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define VM_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #if defined(__x86_64__) || defined(__aarch64__)
 #define VM_ARCH 1
 #else
@@ -252,6 +264,9 @@ static void *spawner_main(void *arg)
 			ca.cgroup = (uint64_t)sp->plan->cgroup_fd;
 		}
 		sp->in_cgroup = ca.flags & CLONE_INTO_CGROUP;
+		/* under AddressSanitizer: the last child never returned from its
+		 * frames, their redzones are still marked on this stack */
+		VM_UNPOISON(sp->stack, VM_CHILD_STACK);
 		long r = spawn_vm_clone3(&ca, sizeof(ca), vm_child, sp);
 
 		/* here the child has exec'ed or exited (or never was) */
