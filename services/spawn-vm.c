@@ -2,16 +2,18 @@
 /*
  * spawn-vm.c: a spawn that does not copy PID 1 (spawn-vm.h says why).
  *
- * A few spawner threads, made on demand, each with all signals blocked and a
- * stack for its child. The main thread copies the plan into one block, hands
- * it to an idle spawner and sleeps on a futex until the clone has happened
- * (the kernel writes the child's pid before either side runs on). The
- * spawner makes the child with clone3(CLONE_VM | CLONE_VFORK, and
- * CLONE_INTO_CGROUP where the plan has a v2 cgroup) and sleeps in it until
- * the child has exec'ed or exited; then it frees the copy and is idle again.
- * The child is the spawner's vfork child: it runs on the spawner's errno and
- * on a stack of its own, and writes nothing of svcinit's but its copy of the
- * plan (LISTEN_PID) and the spawner's handshake word.
+ * svcinit's main thread clones the child itself, with clone3(CLONE_VM),
+ * on a stack of the child's own and with the thread-local storage (errno,
+ * glibc's thread state) of a *donor*: a thread of svcinit's that does
+ * nothing but sleep in a raw futex wait, so that no code of svcinit's ever
+ * runs on that storage while a child uses it. The kernel tells when the
+ * child is done with it: CLONE_CHILD_CLEARTID clears the donor's word at the
+ * child's exec or exit. The main thread then frees the child's copy of the
+ * plan and may lend the donor again; until then it takes another donor (made
+ * on demand, at most VM_DONORS) or forks. No thread hands anything to
+ * another, nobody waits for anybody: the clone returns as a fork's does.
+ * Signals are blocked around the clone (the child resets them before its
+ * exec), so that no handler of svcinit's runs in the child.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -23,9 +25,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 
 #include "lib/log.h"
 #include "services/spawn.h"
@@ -50,32 +58,70 @@
 #define VM_ARCH 0
 #endif
 
-#define VM_SPAWNERS 4
+#define VM_DONORS 16
 #define VM_CHILD_STACK (256 * 1024)
 
-enum { SP_IDLE, SP_REQ, SP_BUSY };
-
-struct spawner {
+struct donor {
 	pthread_t thread;
 	bool made;
-	_Atomic int state;         /* SP_*: the main thread posts, the spawner takes */
-	_Atomic int done;          /* 0 until the clone happened (1) or failed (2) */
-	pid_t pid;                 /* the kernel writes it (CLONE_PARENT_SETTID) */
-	int err;                   /* clone's errno when done == 2 */
-	void *stack;               /* the child's, VM_CHILD_STACK below a guard page */
-	/* the request, valid while state != SP_IDLE */
-	struct exec_plan *plan;    /* one malloc'ed block, freed by the spawner */
+	void *tp;                  /* its thread pointer: the child's CLONE_SETTLS */
+	_Atomic int ready;         /* tp is set */
+	_Atomic int park;          /* the word it sleeps on, never woken */
+	_Atomic int ctid;          /* nonzero while a child runs on its storage:
+				      the kernel zeroes it at that child's exec or
+				      exit (CLONE_CHILD_CLEARTID) */
+	void *stack;               /* the child's, VM_CHILD_STACK above a guard page */
+	/* the child's request, valid while ctid != 0 */
+	struct exec_plan *plan;    /* one malloc'ed block */
 	int chan, parent_chan;
 	spawn_vm_fn fn;
 	bool in_cgroup;
 };
 
-static struct spawner spawners[VM_SPAWNERS];
+static struct donor donors[VM_DONORS];
 static bool vm_off;
+static _Atomic int sharing;   /* donors made that still share the descriptor table */
 
-static long futex(_Atomic int *w, int op, int val)
+/* futex(2) without the C library: the donor must not write its errno
+ * (a child may be using it) */
+static long raw_futex(_Atomic int *w, int op, int val)
 {
-	return syscall(SYS_futex, (int *)w, op, val, NULL, NULL, 0);
+#if defined(__x86_64__)
+	long r;
+	register long r10 __asm__("r10") = 0;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "0"((long)SYS_futex), "D"(w), "S"((long)op), "d"((long)val), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return r;
+#elif defined(__aarch64__)
+	register long x8 __asm__("x8") = SYS_futex;
+	register long x0 __asm__("x0") = (long)w;
+	register long x1 __asm__("x1") = op;
+	register long x2 __asm__("x2") = val;
+	register long x3 __asm__("x3") = 0;
+
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+	return x0;
+#else
+	(void)w;
+	(void)op;
+	(void)val;
+	return -ENOSYS;
+#endif
+}
+
+static void *thread_pointer(void)
+{
+	void *tp = NULL;
+
+#if defined(__x86_64__)
+	__asm__("mov %%fs:0, %0" : "=r"(tp));   /* the TCB points at itself */
+#elif defined(__aarch64__)
+	__asm__("mrs %0, tpidr_el0" : "=r"(tp));
+#endif
+	return tp;
 }
 
 /* clone3 on a stack of the caller's: in the child, fn(arg) on that stack,
@@ -228,114 +274,143 @@ static struct exec_plan *plan_copy(const struct exec_plan *p, struct arena *a)
 	return c;
 }
 
-/* ---- the spawners ---------------------------------------------------- */
+/* ---- the donors ------------------------------------------------------ */
 
-/* The child, first: the handshake (the main thread may go on), then the
- * plan. Signals are blocked (the spawner's mask); the child's work resets
- * them before its exec. */
+/* The child: the plan, on the donor's storage and its own stack. */
 static int vm_child(void *arg)
 {
-	struct spawner *sp = arg;
+	struct donor *d = arg;
 
-	atomic_store(&sp->done, 1);
-	(void)futex(&sp->done, FUTEX_WAKE_PRIVATE, 1);
-	sp->fn(sp->plan, sp->chan, sp->parent_chan, sp->in_cgroup);
+	d->fn(d->plan, d->chan, d->parent_chan, d->in_cgroup);
 	return 127;   /* not reached: fn execs or exits */
 }
 
-static void *spawner_main(void *arg)
+/* A donor: publish the thread pointer, then sleep for good. Every signal is
+ * blocked (from its creation), the wait is a raw system call. */
+static void *donor_main(void *arg)
 {
-	struct spawner *sp = arg;
+	struct donor *d = arg;
 
-	for (;;) {
-		while (atomic_load(&sp->state) == SP_IDLE)
-			(void)futex(&sp->state, FUTEX_WAIT_PRIVATE, SP_IDLE);
-		atomic_store(&sp->state, SP_BUSY);
-
-		struct clone_args ca = {
-			.flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID,
-			.exit_signal = SIGCHLD,
-			.stack = (uint64_t)(uintptr_t)sp->stack,
-			.stack_size = VM_CHILD_STACK,
-			.parent_tid = (uint64_t)(uintptr_t)&sp->pid,
-		};
-		if (sp->plan->cgroup_fd >= 0 && !sp->plan->cgroup_join) {
-			ca.flags |= CLONE_INTO_CGROUP;
-			ca.cgroup = (uint64_t)sp->plan->cgroup_fd;
-		}
-		sp->in_cgroup = ca.flags & CLONE_INTO_CGROUP;
-		/* under AddressSanitizer: the last child never returned from its
-		 * frames, their redzones are still marked on this stack */
-		VM_UNPOISON(sp->stack, VM_CHILD_STACK);
-		long r = spawn_vm_clone3(&ca, sizeof(ca), vm_child, sp);
-
-		/* here the child has exec'ed or exited (or never was) */
-		if (r < 0) {
-			sp->err = (int)-r;
-			atomic_store(&sp->done, 2);
-			(void)futex(&sp->done, FUTEX_WAKE_PRIVATE, 1);
-		}
-		free(sp->plan);
-		sp->plan = NULL;
-		atomic_store(&sp->state, SP_IDLE);
-	}
+	/* a descriptor table of its own, empty: while a thread shares the
+	 * main thread's, every growth of that table waits out an RCU grace
+	 * period (expand_fdtable), tens of milliseconds in a burst of starts;
+	 * and a copy would hold the units' pipes open. Where this fails
+	 * (before Linux 5.9) the table stays shared: slower, not wrong. */
+	(void)syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_UNSHARE);
+	atomic_fetch_sub(&sharing, 1);
+	d->tp = thread_pointer();
+	atomic_store(&d->ready, 1);
+	for (;;)
+		(void)raw_futex(&d->park, FUTEX_WAIT_PRIVATE, 0);
 	return NULL;
 }
 
-static int spawner_make(struct spawner *sp)
+/* Twice the highest descriptor in use (at least 256), below the limit. */
+static int table_room(void)
+{
+	struct rlimit rl;
+	int hi = -1, want;
+
+	for (int fd = 0; fd < 3 && hi < 0; fd++)   /* the lowest free slot */
+		hi = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (hi >= 0)
+		(void)close(hi);
+	want = hi < 128 ? 256 : 2 * hi;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)want >= rl.rlim_cur)
+		want = (int)rl.rlim_cur - 1;
+	return want;
+}
+
+/* A new donor thread, not waited for: it is lent once it said where its
+ * storage is (the main thread never sleeps on a thread being scheduled). */
+static int donor_make(struct donor *d)
 {
 	pthread_attr_t attr;
 	sigset_t all, old;
 	int r;
 
-	sp->stack = mmap(NULL, VM_CHILD_STACK + 4096, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (sp->stack == MAP_FAILED) {
-		sp->stack = NULL;
-		return -errno;
+	if (!d->stack) {
+		void *m = mmap(NULL, VM_CHILD_STACK + 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+
+		if (m == MAP_FAILED)
+			return -errno;
+		(void)mprotect(m, 4096, PROT_NONE);   /* the guard below it */
+		d->stack = (char *)m + 4096;
 	}
-	(void)mprotect(sp->stack, 4096, PROT_NONE);   /* the guard below it */
-	sp->stack = (char *)sp->stack + 4096;
+	/* room in the descriptor table before a thread shares it (it grows
+	 * without a grace period only while nobody does) */
+	if (atomic_load(&sharing) > 0)
+		return -EBUSY;
+	r = -1;
+	for (int fd = 0; fd < 3 && r < 0; fd++)   /* any descriptor svcinit has open */
+		r = fcntl(fd, F_DUPFD_CLOEXEC, table_room());
+	if (r >= 0)
+		(void)close(r);
 	(void)pthread_attr_init(&attr);
 	(void)pthread_attr_setstacksize(&attr, 64 * 1024);
-	/* the thread and its children start with every signal blocked: no
-	 * handler of svcinit's may run on them */
 	sigfillset(&all);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&sp->thread, &attr, spawner_main, sp);
+	atomic_fetch_add(&sharing, 1);
+	r = pthread_create(&d->thread, &attr, donor_main, d);
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	(void)pthread_attr_destroy(&attr);
 	if (r != 0) {
-		(void)munmap((char *)sp->stack - 4096, VM_CHILD_STACK + 4096);
-		sp->stack = NULL;
+		atomic_fetch_sub(&sharing, 1);
 		return -r;
 	}
-	sp->made = true;
+	d->made = true;
 	return 0;
+}
+
+/* An idle donor (its last child exec'ed or exited: that child's copy is
+ * freed now), or NULL. When it was the last idle one, another donor is made
+ * for the next start (up to VM_DONORS). */
+static struct donor *donor_get(void)
+{
+	struct donor *idle = NULL, *fresh = NULL;
+	bool spare = false;
+
+	for (int i = 0; i < VM_DONORS && !spare; i++) {
+		struct donor *d = &donors[i];
+
+		if (!d->made) {
+			if (!fresh)
+				fresh = d;
+			continue;
+		}
+		if (!atomic_load(&d->ready) || atomic_load(&d->ctid) != 0)
+			continue;
+		if (d->plan) {
+			free(d->plan);
+			d->plan = NULL;
+		}
+		if (idle)
+			spare = true;
+		else
+			idle = d;
+	}
+	if (!spare && fresh && !(idle && !idle->tp)) {
+		int r = donor_make(fresh);
+
+		if (r < 0)
+			log_debug("spawn: no new donor thread: %s", strerror(-r));
+	}
+	return idle && idle->tp ? idle : NULL;
 }
 
 pid_t spawn_vm_start(const struct exec_plan *p, int chan, int parent_chan, spawn_vm_fn fn)
 {
-	struct spawner *sp = NULL;
 	struct arena a = { 0 };
-	struct exec_plan *copy;
+	struct donor *d;
+	sigset_t all, old;
+	long r;
 
 	if (!VM_ARCH || vm_off)
 		return -ENOSYS;
-	for (int i = 0; i < VM_SPAWNERS && !sp; i++) {
-		if (spawners[i].made && atomic_load(&spawners[i].state) == SP_IDLE)
-			sp = &spawners[i];
-		else if (!spawners[i].made) {
-			int r = spawner_make(&spawners[i]);
-
-			if (r < 0) {
-				log_debug("spawn: no spawner thread: %s; units fork", strerror(-r));
-				return r;
-			}
-			sp = &spawners[i];
-		}
-	}
-	if (!sp)
+	d = donor_get();
+	if (!d)
 		return -EBUSY;
 
 	(void)plan_copy(p, &a);
@@ -344,33 +419,44 @@ pid_t spawn_vm_start(const struct exec_plan *p, int chan, int parent_chan, spawn
 	a.base = malloc(a.size);
 	if (!a.base)
 		return -ENOMEM;
-	copy = plan_copy(p, &a);
+	d->plan = plan_copy(p, &a);
+	d->chan = chan;
+	d->parent_chan = parent_chan;
+	d->fn = fn;
 
-	sp->plan = copy;
-	sp->chan = chan;
-	sp->parent_chan = parent_chan;
-	sp->fn = fn;
-	sp->pid = 0;
-	sp->err = 0;
-	atomic_store(&sp->done, 0);
-	atomic_store(&sp->state, SP_REQ);
-	(void)futex(&sp->state, FUTEX_WAKE_PRIVATE, 1);
+	struct clone_args ca = {
+		.flags = CLONE_VM | CLONE_SETTLS | CLONE_CHILD_CLEARTID,
+		.exit_signal = SIGCHLD,
+		.stack = (uint64_t)(uintptr_t)d->stack,
+		.stack_size = VM_CHILD_STACK,
+		.tls = (uint64_t)(uintptr_t)d->tp,
+		.child_tid = (uint64_t)(uintptr_t)&d->ctid,
+	};
+	if (p->cgroup_fd >= 0 && !p->cgroup_join) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)p->cgroup_fd;
+	}
+	d->in_cgroup = ca.flags & CLONE_INTO_CGROUP;
+	/* under AddressSanitizer: the last child never returned from its
+	 * frames, their redzones are still marked on this stack */
+	VM_UNPOISON(d->stack, VM_CHILD_STACK);
+	atomic_store(&d->ctid, 1);
 
-	/* until the clone: the child's descriptor table is a copy of ours as
-	 * it is now, its pid written; never until its exec */
-	while (atomic_load(&sp->done) == 0)
-		(void)futex(&sp->done, FUTEX_WAIT_PRIVATE, 0);
-	if (atomic_load(&sp->done) == 2) {
-		int e = sp->err;
-
-		/* the spawner frees the copy; a kernel without clone3's
-		 * CLONE_VM stack (or a seccomp filter on it): fork from now on */
-		if (e == ENOSYS || e == EPERM || e == E2BIG) {
-			log_debug("spawn: clone3 with CLONE_VM: %s; units fork", strerror(e));
+	/* no handler of svcinit's may run in the child before it resets them */
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = spawn_vm_clone3(&ca, sizeof(ca), vm_child, d);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0) {
+		atomic_store(&d->ctid, 0);   /* freed at its next use */
+		/* a kernel, an emulator (valgrind) or a seccomp filter that
+		 * refuses this clone: fork from now on */
+		if (r == -ENOSYS || r == -EPERM || r == -EINVAL || r == -E2BIG) {
+			log_debug("spawn: clone3 with CLONE_VM: %s; units fork", strerror((int)-r));
 			vm_off = true;
 			return -ENOSYS;
 		}
-		return -e;
+		return (pid_t)r;
 	}
-	return sp->pid;
+	return (pid_t)r;
 }

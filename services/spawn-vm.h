@@ -7,11 +7,11 @@
  * costs PID 1. A child cloned with CLONE_VM shares svcinit's memory instead,
  * until its exec. It must then neither use nor change anything svcinit's
  * main thread uses: it runs on a stack of its own, on a copy of the plan
- * made for it, and with the thread-local state (errno) of a spawner thread
- * that CLONE_VFORK keeps asleep until the child has exec'ed or exited. The
- * main thread waits only for the clone, never for the child's setup or exec:
- * a child stuck before its exec (a hung file system) holds its spawner, not
- * PID 1, and the next start takes another spawner or the plain fork.
+ * made for it, and on the thread-local storage (errno) of a donor thread
+ * that only sleeps. The clone returns at once, as a fork does: nothing
+ * waits for the child's setup or exec, and a child stuck before its exec
+ * (a hung file system) holds one donor, not PID 1; the next start takes
+ * another donor or the plain fork.
  *
  * Only for plans without namespaces, root or terminal (spawn_vm_eligible):
  * their setup is a few system calls. The others fork as before.
@@ -25,8 +25,8 @@ struct exec_plan;
 
 /* The child's work: never returns (exec or _exit). chan is its end of the
  * channel, parent_chan svcinit's (to close), in_cgroup whether the clone
- * put it into plan->cgroup_fd already. Runs on the spawner's stack with
- * signals blocked. */
+ * put it into plan->cgroup_fd already. Runs on its own stack with every
+ * signal blocked. */
 typedef void (*spawn_vm_fn)(const struct exec_plan *plan, int chan, int parent_chan,
 			    bool in_cgroup);
 
@@ -36,11 +36,11 @@ bool spawn_vm_eligible(const struct exec_plan *p);
 
 /* Start fn(copy of p, ...) in a CLONE_VM child. Returns its pid (it is
  * svcinit's child, reaped by the caller's SIGCHLD handling; the copy is freed
- * once it exec'ed), -EBUSY when every spawner is busy with a child that has
+ * once it exec'ed), -EBUSY when every donor is lent to a child that has
  * not exec'ed yet, -ENOSYS where the kernel refuses (the path is then off
  * for good), or another -errno of clone. On any error no child exists and
  * the caller forks instead. */
 pid_t spawn_vm_start(const struct exec_plan *p, int chan, int parent_chan, spawn_vm_fn fn);
 
-/* Switch the path off (svcinit --no-vm-spawn, tests, benchmarks). */
+/* Switch the path off (tests). */
 void spawn_vm_disable(void);

@@ -621,7 +621,7 @@ int spawn_start(const struct exec_plan *p, struct spawn_result *ret, const char 
 	}
 
 	/* no namespaces: a child that shares svcinit's memory until its exec
-	 * (spawn-vm.h); else, or with every spawner busy, a fork */
+	 * (spawn-vm.h); else, or with every donor lent, a fork */
 	pid = !have_reaper && spawn_vm_eligible(p) ? spawn_vm_start(p, chan[1], chan[0], vm_child_main) : -1;
 	if (pid > 0)
 		goto started;
