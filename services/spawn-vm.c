@@ -27,6 +27,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -339,6 +340,13 @@ static int donor_make(struct donor *d)
 		(void)mprotect(m, 4096, PROT_NONE);   /* the guard below it */
 		d->stack = (char *)m + 4096;
 	}
+	/* no core dump of this memory: a child shares it until its exec, and
+	 * after its switch to the unit's user that user may signal it (a core
+	 * dump of a shared mm zapped every process sharing it before Linux
+	 * 5.16, PID 1 too, where fs.suid_dumpable=2 let it dump at all); also
+	 * what keeps the child out of that user's ptrace and /proc/PID/mem */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
 	/* room in the descriptor table before a thread shares it (it grows
 	 * without a grace period only while nobody does) */
 	if (atomic_load(&sharing) > 0)
