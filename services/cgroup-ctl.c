@@ -127,10 +127,11 @@ int cg_unit_freeze(struct cg_unit *cg, bool freeze)
 	if (!cg)
 		return -EINVAL;
 	if (cg->v2_dir && cg->ctx->v2_freeze)
-		return cg_write(cg->v2_dir, "cgroup.freeze", freeze ? "1" : "0");
+		return cg_unit_write(cg, &cg->ctx->v2, "cgroup.freeze", freeze ? "1" : "0");
 	d1 = cg_v1_dir_of(cg, CTL_FREEZER);
 	if (d1)
-		return cg_write(d1, "freezer.state", freeze ? "FROZEN" : "THAWED");
+		return cg_unit_write(cg, &cg->ctx->v1[cg->ctx->v1_of[CTL_FREEZER]], "freezer.state",
+				     freeze ? "FROZEN" : "THAWED");
 	return -EOPNOTSUPP;
 }
 
@@ -144,7 +145,7 @@ int cg_unit_frozen(struct cg_unit *cg)
 	if (!cg)
 		return -EINVAL;
 	if (cg->v2_dir && cg->ctx->v2_freeze) {
-		r = cg_read_kv(cg->v2_dir, "cgroup.events", "frozen", &v);
+		r = cg_unit_read_kv(cg, &cg->ctx->v2, "cgroup.events", "frozen", &v);
 		return r < 0 ? r : v != 0;
 	}
 	d1 = cg_v1_dir_of(cg, CTL_FREEZER);

@@ -103,19 +103,15 @@ int cg_read(const char *dir, const char *file, char *buf, size_t size)
 	return r;
 }
 
-int cg_write(const char *dir, const char *file, const char *val)
+/* val in one write to fd, which is closed. 0 or -errno. */
+static int write_close(int fd, const char *val)
 {
-	char *p = cg_path_join(dir, file);
 	size_t len = strlen(val);
 	ssize_t n;
-	int fd, r = 0;
+	int r = 0;
 
-	if (!p)
-		return -ENOMEM;
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	free(p);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	do
 		n = write(fd, val, len);
 	while (n < 0 && errno == EINTR);
@@ -125,6 +121,18 @@ int cg_write(const char *dir, const char *file, const char *val)
 		r = -EIO;
 	close(fd);
 	return r;
+}
+
+int cg_write(const char *dir, const char *file, const char *val)
+{
+	char *p = cg_path_join(dir, file);
+	int fd;
+
+	if (!p)
+		return -ENOMEM;
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	free(p);
+	return write_close(fd < 0 ? -errno : fd, val);
 }
 
 bool cg_exists(const char *dir, const char *file)
@@ -216,6 +224,11 @@ static int unit_read(const struct cg_unit *cg, struct cg_hier *h, const char *fi
 		return n < 0 ? (int)n : -EINVAL;
 	buf[n] = '\0';
 	return 0;
+}
+
+int cg_unit_write(const struct cg_unit *cg, struct cg_hier *h, const char *file, const char *val)
+{
+	return write_close(cg_unit_openat(cg, h, file, O_WRONLY), val);
 }
 
 int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret)
