@@ -80,7 +80,7 @@ struct donor {
 };
 
 static struct donor donors[VM_DONORS];
-static bool vm_off;
+static bool vm_off, probed;
 static _Atomic int sharing;   /* donors made that still share the descriptor table */
 
 /* futex(2) without the C library: the donor must not write its errno
@@ -417,6 +417,18 @@ pid_t spawn_vm_start(const struct exec_plan *p, int chan, int parent_chan, spawn
 
 	if (!VM_ARCH || vm_off)
 		return -ENOSYS;
+	if (!probed) {
+		/* clone3 itself, before any donor thread is made: a kernel says
+		 * EINVAL to an empty call; an emulator (valgrind) or a seccomp
+		 * profile (a container's) that refuses clone3 says ENOSYS or
+		 * EPERM, and then units fork */
+		probed = true;
+		if (syscall(SYS_clone3, NULL, 0) < 0 && errno != EINVAL) {
+			log_debug("spawn: no clone3 (%s); units fork", strerror(errno));
+			vm_off = true;
+			return -ENOSYS;
+		}
+	}
 	d = donor_get();
 	if (!d)
 		return -EBUSY;
