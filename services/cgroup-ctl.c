@@ -267,7 +267,7 @@ bool cg_unit_empty(struct cg_unit *cg)
  * is opened again once. */
 static int memory_read(struct cg_unit *cg, uint64_t *ret)
 {
-	char buf[64], *end;
+	char buf[64];
 	ssize_t n = -1;
 
 	for (int attempt = 0; attempt < 2 && n < 0; attempt++) {
@@ -291,9 +291,7 @@ static int memory_read(struct cg_unit *cg, uint64_t *ret)
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
-	errno = 0;
-	*ret = strtoull(buf, &end, 10);
-	return errno || end == buf ? -EINVAL : 0;
+	return cg_parse_u64(buf, ret);
 }
 
 uint64_t cg_unit_memory(struct cg_unit *cg)

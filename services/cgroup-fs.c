@@ -231,18 +231,21 @@ int cg_unit_write(const struct cg_unit *cg, struct cg_hier *h, const char *file,
 	return write_close(cg_unit_openat(cg, h, file, O_WRONLY), val);
 }
 
-int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret)
+int cg_parse_u64(const char *buf, uint64_t *ret)
 {
-	char buf[64], *end;
-	int r = unit_read(cg, h, file, buf, sizeof(buf));
+	char *end;
 
-	if (r < 0)
-		return r;
 	errno = 0;
 	*ret = strtoull(buf, &end, 10);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
+	return errno || end == buf ? -EINVAL : 0;
+}
+
+int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret)
+{
+	char buf[64];
+	int r = unit_read(cg, h, file, buf, sizeof(buf));
+
+	return r < 0 ? r : cg_parse_u64(buf, ret);
 }
 
 int cg_unit_read_kv(const struct cg_unit *cg, struct cg_hier *h, const char *file, const char *key,
@@ -256,16 +259,10 @@ int cg_unit_read_kv(const struct cg_unit *cg, struct cg_hier *h, const char *fil
 
 int cg_read_u64(const char *dir, const char *file, uint64_t *ret)
 {
-	char buf[64], *end;
+	char buf[64];
 	int r = cg_read(dir, file, buf, sizeof(buf));
 
-	if (r < 0)
-		return r;
-	errno = 0;
-	*ret = strtoull(buf, &end, 10);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
+	return r < 0 ? r : cg_parse_u64(buf, ret);
 }
 
 /* v1 cpuset: a new cgroup has empty cpuset.cpus/mems and no task may join

@@ -120,6 +120,8 @@ int cg_write(const char *dir, const char *file, const char *val);
  * base: two path components to walk, one read): what status reads per unit.
  * 0 or -errno. */
 int cg_unit_read_u64(const struct cg_unit *cg, struct cg_hier *h, const char *file, uint64_t *ret);
+/* The decimal number at the start of buf. 0 or -EINVAL. */
+int cg_parse_u64(const char *buf, uint64_t *ret);
 /* val into the unit's file in h, in one write. 0 or -errno. */
 int cg_unit_write(const struct cg_unit *cg, struct cg_hier *h, const char *file, const char *val);
 /* The same for a "key value" file (cgroup.events, memory.oom_control). */

@@ -16,6 +16,7 @@
  * exec), so that no handler of svcinit's runs in the child.
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
@@ -170,10 +171,41 @@ __asm__(".text\n"
 	".size spawn_vm_clone3, .-spawn_vm_clone3\n");
 #endif
 
+/* A small number from a /proc file kept open (pread: one system call), or
+ * INT_MIN. */
+static int proc_int(int *fd, const char *path)
+{
+	char buf[24];
+	ssize_t n;
+
+	if (*fd < 0)
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0 || (n = pread(*fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return INT_MIN;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
 bool spawn_vm_eligible(const struct exec_plan *p)
 {
-	return VM_ARCH && !vm_off && p->clone_flags == 0 && p->join_pidfd < 0 && !p->root &&
-	       !p->userns && !p->attrs.tty_path;
+	static int oom_fd = -1, dump_fd = -1;
+
+	if (!VM_ARCH || vm_off || p->clone_flags != 0 || p->join_pidfd >= 0 || p->root ||
+	    p->userns || p->attrs.tty_path)
+		return false;
+	/* The kernel gives a write to oom_score_adj to every process that
+	 * shares the writer's memory (fs/proc/base.c, __set_oom_adj): a child
+	 * that set its OOMScoreAdjust= would set svcinit's (its -1000 shield
+	 * lost) and its siblings' before their exec. Only a child whose score
+	 * is svcinit's own, which it then need not change, shares it. */
+	if (proc_int(&oom_fd, "/proc/self/oom_score_adj") != atoi(p->attrs.oom[0] ? p->attrs.oom : "0"))
+		return false;
+	/* A uid switch makes the memory dumpable as fs.suid_dumpable says:
+	 * where that is not 0, a core-dump signal from the unit's user could
+	 * dump svcinit's memory (and zap it, before Linux 5.16). */
+	if (p->set_ids && proc_int(&dump_fd, "/proc/sys/fs/suid_dumpable") != 0)
+		return false;
+	return true;
 }
 
 void spawn_vm_disable(void)
@@ -205,7 +237,7 @@ static char *arena_str(struct arena *a, const char *s)
 	return s ? arena_put(a, s, strlen(s) + 1, 1) : NULL;
 }
 
-static char **arena_strv(struct arena *a, char *const *v, const char *mark, char **ret_mark)
+static char **arena_strv(struct arena *a, char *const *v)
 {
 	size_t n = 0;
 	char **out;
@@ -218,8 +250,6 @@ static char **arena_strv(struct arena *a, char *const *v, const char *mark, char
 
 		if (out)
 			out[i] = c;
-		if (ret_mark && v[i] == mark)
-			*ret_mark = c;
 	}
 	if (out)
 		out[n] = NULL;
@@ -232,8 +262,8 @@ static struct exec_plan *plan_copy(const struct exec_plan *p, struct arena *a)
 	struct exec_plan *c = arena_put(a, p, sizeof(*p), _Alignof(struct exec_plan));
 	const char *path = arena_str(a, p->path), *cwd = arena_str(a, p->cwd);
 	char *listen_pid = NULL;
-	char *const *argv = arena_strv(a, p->argv, NULL, NULL);
-	char *const *envp = arena_strv(a, p->envp, p->listen_pid_env, &listen_pid);
+	char *const *argv = arena_strv(a, p->argv);
+	char *const *envp = arena_strv(a, p->envp);
 	const gid_t *groups = p->n_groups ?
 		arena_put(a, p->groups, p->n_groups * sizeof(gid_t), _Alignof(gid_t)) : NULL;
 	const int *lfds = p->n_listen_fds ?
@@ -259,7 +289,7 @@ static struct exec_plan *plan_copy(const struct exec_plan *p, struct arena *a)
 	if (!c)
 		return NULL;
 	/* LISTEN_PID= is one of envp's strings: the copy of it, filled there */
-	for (size_t i = 0; p->listen_pid_env && !listen_pid && envp[i]; i++)
+	for (size_t i = 0; p->listen_pid_env && envp && !listen_pid && envp[i]; i++)
 		if (strncmp(envp[i], "LISTEN_PID=", 11) == 0)
 			listen_pid = envp[i];
 	c->path = path;

@@ -14,7 +14,12 @@
  * another donor or the plain fork.
  *
  * Only for plans without namespaces, root or terminal (spawn_vm_eligible):
- * their setup is a few system calls. The others fork as before.
+ * their setup is a few system calls. And only for a child whose OOM score
+ * is svcinit's own: the kernel gives a write to oom_score_adj to every
+ * process sharing the writer's memory, so a child that set another would
+ * set svcinit's too. Where svcinit holds its -1000 shield, a unit with the
+ * default OOMScoreAdjust= (0) therefore forks. Also a uid switch forks where
+ * fs.suid_dumpable is not 0. The others fork as before.
  */
 #pragma once
 

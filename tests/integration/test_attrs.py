@@ -103,6 +103,26 @@ def test_umask_nice_oom(svcinit):
     assert (plain / "oom_score_adj").read_text().strip() == "0"
 
 
+def test_oom_score_of_a_unit_is_its_own(svcinit):
+    """A unit's OOMScoreAdjust= is its own, start after start: not svcinit's
+    (which keeps what it had: -1000 where it may set that) and not a unit's
+    started at the same time. (A child that shares svcinit's memory until
+    its exec would pass its score on: the kernel gives a write to
+    oom_score_adj to every process sharing the writer's memory.)"""
+    si = svcinit({"hi": unit_text("sleep 1000", {"OOMScoreAdjust": "300"}),
+                  "lo": unit_text("sleep 1000", {"OOMScoreAdjust": "100"}),
+                  "plain": unit_text("sleep 1000")})
+    own = Path(f"/proc/{si.pid}/oom_score_adj").read_text().strip()
+    assert own in ("-1000", "0"), own
+    for _ in range(3):   # restarts: the first start of a kind may be a plain fork
+        for name, want in (("hi", "300"), ("lo", "100"), ("plain", "0")):
+            assert (running_proc(si, name) / "oom_score_adj").read_text().strip() == want, name
+        assert Path(f"/proc/{si.pid}/oom_score_adj").read_text().strip() == own
+        r = si.ctl("restart", "hi", "lo", "plain")
+        assert r.returncode == 0, r.stderr
+    assert Path(f"/proc/{si.pid}/oom_score_adj").read_text().strip() == own
+
+
 def ioprio_get(pid):
     libc = ctypes.CDLL(None, use_errno=True)
     SYS_ioprio_get = 252 if os.uname().machine == "x86_64" else 31

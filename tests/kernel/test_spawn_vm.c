@@ -45,6 +45,19 @@ static long now_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
 }
 
+static int own_oom(void)
+{
+	char buf[16] = "";
+	FILE *f = fopen("/proc/self/oom_score_adj", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return atoi(buf);
+}
+
 static void plan_init(struct exec_plan *p, char **argv, char **envp)
 {
 	memset(p, 0, sizeof(*p));
@@ -248,6 +261,10 @@ static void test_plans_that_fork(void **state)
 	assert_false(spawn_vm_eligible(&p));
 	plan_init(&p, argv, NULL);
 	p.attrs.tty_path = "/dev/console";
+	assert_false(spawn_vm_eligible(&p));
+	plan_init(&p, argv, NULL);
+	/* a score other than this process's own: its write would be ours too */
+	(void)snprintf(p.attrs.oom, sizeof(p.attrs.oom), "%d", own_oom() == 300 ? 301 : 300);
 	assert_false(spawn_vm_eligible(&p));
 	plan_init(&p, argv, NULL);
 	spawn_vm_disable();
